@@ -1,0 +1,386 @@
+"""Kiosk configuration: TOML files validated with pydantic, refused whole when anything is wrong.
+
+Two files live in one configuration folder: ``kiosk.toml`` (hall, kiosk, hours, drivers, accessibility)
+and ``services.toml`` (service groups and matters). ``load_config`` reads both and either returns a
+``KioskConfig`` or raises ``ConfigError`` listing every problem with its file, key path and reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from kiosk.errors import KioskError
+
+KIOSK_FILE = "kiosk.toml"
+SERVICES_FILE = "services.toml"
+BUNDLED_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+M = TypeVar("M", bound=BaseModel)
+_SESSION = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+Prefix = Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo in a key must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Session(Strict):
+    """One opening period of a day, e.g. 09:00-12:00."""
+
+    start: time
+    end: time
+
+
+def _parse_session(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    m = _SESSION.match(value.strip())
+    if not m:
+        raise ValueError(f"'{value}' is not a period like 09:00-12:00")
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if (h2, m2) > (24, 0):
+        raise ValueError(f"'{value}' ends after midnight")
+    end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
+    if end <= time(h1, m1):
+        raise ValueError(f"'{value}' ends before it starts")
+    return {"start": time(h1, m1), "end": end}
+
+
+DaySessions = list[Annotated[Session, Field()]]
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class HallConfig(Strict):
+    name_zh: Text
+    name_en: Text
+    timezone: str = "Asia/Shanghai"
+    address_zh: str = ""
+    address_en: str = ""
+    phone: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone '{value}' (use a name like Asia/Shanghai)") from exc
+        return value
+
+
+class KioskSection(Strict):
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
+    state_dir: str = "/var/lib/kiosk"
+    # Opened by the QR code on a ticket; {number}, {day} and {kiosk} are filled in.
+    ticket_status_url: str = "https://hall.example.gov.cn/ticket?day={day}&number={number}"
+
+    @field_validator("ticket_status_url")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        try:
+            value.format(number="A001", day="2026-01-01", kiosk="K01")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError("may only use the placeholders {number}, {day} and {kiosk}") from exc
+        return value
+
+
+class HoursConfig(Strict):
+    """Weekly opening hours; holidays close a day, make-up workdays (调休) open a weekend day."""
+
+    monday: DaySessions = []
+    tuesday: DaySessions = []
+    wednesday: DaySessions = []
+    thursday: DaySessions = []
+    friday: DaySessions = []
+    saturday: DaySessions = []
+    sunday: DaySessions = []
+    last_ticket_minutes_before_close: Annotated[int, Field(ge=0, le=240)] = 30
+    holidays: list[date] = []
+    workdays: list[date] = []
+    workday_hours_from: Literal["monday", "tuesday", "wednesday", "thursday", "friday"] = "monday"
+
+    @field_validator(*_WEEKDAYS, mode="before")
+    @classmethod
+    def _sessions(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [_parse_session(v) for v in value]
+        return value
+
+    @field_validator(*_WEEKDAYS)
+    @classmethod
+    def _no_overlap(cls, sessions: list[Session]) -> list[Session]:
+        ordered = sorted(sessions, key=lambda s: s.start)
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            if after.start < before.end:
+                raise ValueError(
+                    f"periods {before.start:%H:%M}-{before.end:%H:%M} and "
+                    f"{after.start:%H:%M}-{after.end:%H:%M} overlap")
+        return ordered
+
+    def sessions_for_weekday(self, weekday: int) -> list[Session]:
+        return list(getattr(self, _WEEKDAYS[weekday]))
+
+
+class QueueConfig(Strict):
+    elderly_age: Annotated[int, Field(ge=50, le=100)] = 60
+    open_tickets_per_person: Annotated[int, Field(ge=1, le=20)] = 1
+    recent_services_for_estimate: Annotated[int, Field(ge=1, le=500)] = 20
+
+
+class PrinterConfig(Strict):
+    driver: Literal["simulated"] = "simulated"
+    output_dir: str = ""
+    paper_width_mm: Literal[58, 80] = 80
+
+
+class CardReaderConfig(Strict):
+    driver: Literal["simulated"] = "simulated"
+
+
+class DisplayConfig(Strict):
+    fullscreen: bool = False
+    width: Annotated[int, Field(ge=480, le=7680)] = 1080
+    height: Annotated[int, Field(ge=480, le=7680)] = 1920
+
+
+class AccessibilityConfig(Strict):
+    large_font_default: bool = False
+    large_font_scale: Annotated[float, Field(ge=1.1, le=2.5)] = 1.5
+    result_return_seconds: Annotated[int, Field(ge=5, le=600)] = 20
+    large_font_result_return_seconds: Annotated[int, Field(ge=5, le=600)] = 45
+
+
+class AdminConfig(Strict):
+    pin_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class KioskFile(Strict):
+    hall: HallConfig
+    kiosk: KioskSection
+    hours: HoursConfig
+    queue: QueueConfig = QueueConfig()
+    printer: PrinterConfig = PrinterConfig()
+    card_reader: CardReaderConfig = CardReaderConfig()
+    display: DisplayConfig = DisplayConfig()
+    accessibility: AccessibilityConfig = AccessibilityConfig()
+    admin: AdminConfig
+
+
+class GroupConfig(Strict):
+    """A service group: what a number is issued for."""
+
+    id: Slug
+    prefix: Prefix
+    name_zh: Text
+    name_en: Text
+    daily_quota: Annotated[int, Field(ge=1, le=9999)]
+    number_digits: Annotated[int, Field(ge=2, le=4)] = 3
+    service_minutes: Annotated[float, Field(gt=0, le=240)] = 10
+    windows: Annotated[list[Annotated[str, Field(min_length=1, max_length=16)]], Field(min_length=1)]
+    identity: Literal["required", "optional", "none"] = "optional"
+    # Green-channel tickets get their own series with this prefix; empty: same series, flagged.
+    priority_prefix: Annotated[str, Field(pattern=r"^([A-Z]{1,2})?$")] = ""
+    wait_area_zh: str = ""
+    wait_area_en: str = ""
+
+    @model_validator(mode="after")
+    def _quota_fits_digits(self) -> GroupConfig:
+        if self.daily_quota >= 10 ** self.number_digits:
+            raise ValueError(f"daily_quota {self.daily_quota} does not fit in {self.number_digits} digits")
+        return self
+
+
+class Material(Strict):
+    name_zh: Text
+    name_en: str = ""
+    original: Annotated[int, Field(ge=0, le=20)] = 1
+    copies: Annotated[int, Field(ge=0, le=20)] = 0
+    note_zh: str = ""
+
+
+class MatterConfig(Strict):
+    """A matter (事项) and its service guide (办事指南)."""
+
+    id: Slug
+    group: Slug
+    name_zh: Text
+    name_en: Text
+    summary_zh: str = ""
+    who_zh: str = ""
+    basis_zh: str = ""
+    unit_zh: str = ""
+    steps_zh: list[str] = []
+    materials: list[Material] = []
+    fee_zh: str = "不收费"
+    time_limit_zh: str = ""
+    place_zh: str = ""
+    phone: str = ""
+    appointment_required: bool = False
+
+
+class ServicesFile(Strict):
+    groups: Annotated[list[GroupConfig], Field(min_length=1)]
+    matters: list[MatterConfig] = []
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a configuration file."""
+
+    file: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key or '(file)'}: {self.message}"
+
+
+class ConfigError(KioskError):
+    """A configuration folder was refused; ``problems`` lists every reason."""
+
+    code = "config_invalid"
+    zh = "配置文件有误，已拒绝加载。"
+    en = "The configuration is invalid and was not loaded."
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    """A validated configuration: both files, and where they came from."""
+
+    kiosk: KioskFile
+    services: ServicesFile
+    source_dir: Path
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.kiosk.hall.timezone)
+
+    def group(self, group_id: str) -> GroupConfig:
+        for group in self.services.groups:
+            if group.id == group_id:
+                return group
+        raise KeyError(group_id)
+
+    def state_dir(self) -> Path:
+        """Where the queue database, ticket images and logs go; ``KIOSK_STATE_DIR`` overrides it."""
+        return Path(os.environ.get("KIOSK_STATE_DIR") or self.kiosk.kiosk.state_dir)
+
+
+def default_config_dir() -> Path:
+    """``KIOSK_CONFIG_DIR``, else ``/etc/kiosk`` when it holds a kiosk.toml, else the bundled defaults."""
+    if env := os.environ.get("KIOSK_CONFIG_DIR"):
+        return Path(env)
+    etc = Path("/etc/kiosk")
+    if (etc / KIOSK_FILE).is_file():
+        return etc
+    return BUNDLED_CONFIG_DIR
+
+
+def _key_path(loc: tuple[int | str, ...], data: Any) -> str:
+    """``('groups', 2, 'prefix')`` -> ``groups[2](id=tax).prefix``, naming list items by their id."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            if isinstance(node, list) and item < len(node):
+                node = node[item]
+                if isinstance(node, dict) and isinstance(node.get("id"), str):
+                    label += f"(id={node['id']})"
+            parts.append(label)
+        else:
+            parts.append(("." if parts else "") + item)
+            node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts)
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh), []
+    except FileNotFoundError:
+        return None, [Problem(path.name, "", f"file not found in {path.parent}")]
+    except tomllib.TOMLDecodeError as exc:
+        return None, [Problem(path.name, "", f"not valid TOML: {exc}")]
+    except UnicodeDecodeError:
+        return None, [Problem(path.name, "", "not UTF-8 text")]
+
+
+def _validate(model: type[M], file: str, data: dict[str, Any]) -> tuple[M | None, list[Problem]]:
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                message = "unknown key (check the spelling)"
+            problems.append(Problem(file, _key_path(tuple(err["loc"]), data), message))
+        return None, problems
+
+
+def _cross_checks(services: ServicesFile) -> list[Problem]:
+    problems: list[Problem] = []
+    seen_ids: dict[str, int] = {}
+    seen_prefixes: dict[str, str] = {}
+    for i, group in enumerate(services.groups):
+        key = f"groups[{i}](id={group.id})"
+        if group.id in seen_ids:
+            problems.append(Problem(SERVICES_FILE, f"{key}.id", f"'{group.id}' is used by groups[{seen_ids[group.id]}] too"))
+        seen_ids.setdefault(group.id, i)
+        for field_name in ("prefix", "priority_prefix"):
+            prefix = getattr(group, field_name)
+            if not prefix:
+                continue
+            if prefix in seen_prefixes:
+                problems.append(Problem(SERVICES_FILE, f"{key}.{field_name}",
+                                        f"prefix '{prefix}' is already used by group '{seen_prefixes[prefix]}'"))
+            seen_prefixes.setdefault(prefix, group.id)
+    matter_ids: set[str] = set()
+    for i, matter in enumerate(services.matters):
+        key = f"matters[{i}](id={matter.id})"
+        if matter.group not in seen_ids:
+            problems.append(Problem(SERVICES_FILE, f"{key}.group", f"no service group has the id '{matter.group}'"))
+        if matter.id in matter_ids:
+            problems.append(Problem(SERVICES_FILE, f"{key}.id", f"'{matter.id}' is used by another matter too"))
+        matter_ids.add(matter.id)
+    return problems
+
+
+def load_config(config_dir: Path | str | None = None) -> KioskConfig:
+    """Read and validate both files of ``config_dir``; raise ``ConfigError`` with every problem found."""
+    folder = Path(config_dir) if config_dir is not None else default_config_dir()
+    problems: list[Problem] = []
+    kiosk_data, found = _read_toml(folder / KIOSK_FILE)
+    problems += found
+    services_data, found = _read_toml(folder / SERVICES_FILE)
+    problems += found
+    kiosk_file = services = None
+    if kiosk_data is not None:
+        kiosk_file, found = _validate(KioskFile, KIOSK_FILE, kiosk_data)
+        problems += found
+    if services_data is not None:
+        services, found = _validate(ServicesFile, SERVICES_FILE, services_data)
+        problems += found
+        if services is not None:
+            problems += _cross_checks(services)
+    if problems or kiosk_file is None or services is None:
+        raise ConfigError(problems)
+    return KioskConfig(kiosk_file, services, folder)

@@ -1,0 +1,66 @@
+"""Value types of the queue: priorities, tickets and group status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Priority(StrEnum):
+    """Why a ticket goes to the green channel (绿色通道), if it does."""
+
+    NONE = "none"
+    ELDERLY = "elderly"
+    APPOINTMENT = "appointment"
+    DECLARED = "declared"
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVED = "served"
+    NO_SHOW = "no_show"
+
+
+OPEN_STATUSES = (TicketStatus.WAITING, TicketStatus.CALLED)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """An issued number and what the citizen is told about it."""
+
+    number: str
+    group_id: str
+    day: date
+    seq: int
+    priority: Priority
+    issued_at: datetime
+    status: TicketStatus
+    people_ahead: int
+    wait_minutes: int
+    kiosk_id: str = ""
+    id_masked: str = ""
+    window: str = ""
+
+    @property
+    def is_priority(self) -> bool:
+        return self.priority is not Priority.NONE
+
+
+@dataclass(frozen=True)
+class GroupStatus:
+    """One service group's queue right now, and whether a new number can be had."""
+
+    group_id: str
+    name_zh: str
+    name_en: str
+    waiting: int
+    priority_waiting: int
+    serving: tuple[str, ...]
+    next_number: str
+    wait_minutes: int
+    issued: int
+    quota: int
+    available: bool
+    refusal_code: str = ""

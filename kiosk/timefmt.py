@@ -1,0 +1,21 @@
+"""Dates and times as a citizen reads them, in Chinese and English."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+_ZH_WEEKDAYS = "一二三四五六日"
+
+
+def moment(when: datetime, lang: str) -> str:
+    """``11月24日（周二）09:00`` or ``Tue 24 Nov 09:00``."""
+    if lang == "zh":
+        return f"{when.month}月{when.day}日（周{_ZH_WEEKDAYS[when.weekday()]}）{when:%H:%M}"
+    return f"{when:%a} {when.day} {when:%b %H:%M}"
+
+
+def minutes(value: int, lang: str) -> str:
+    """A wait in minutes: ``约 15 分钟`` / ``about 15 min``."""
+    if value <= 0:
+        return "无需等待" if lang == "zh" else "no wait"
+    return f"约 {value} 分钟" if lang == "zh" else f"about {value} min"
