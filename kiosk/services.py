@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from kiosk.clock import Clock, utc_now
 from kiosk.config import KioskConfig
-from kiosk.queue.service import Clock, LocalQueueService, utc_now
+from kiosk.queue.service import LocalQueueService
 from kiosk.queue.store import open_engine, sqlite_url
 from kiosk.state import StateDir
 

@@ -9,13 +9,13 @@ that stores the ticket, so a crash either keeps both or neither: no gap, no dupl
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, and_, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from kiosk.clock import Clock, utc_now
 from kiosk.config import GroupConfig, KioskConfig
 from kiosk.hours import OpeningHours
 from kiosk.identity import Identity, identity_key
@@ -29,12 +29,6 @@ from kiosk.queue.errors import (
 )
 from kiosk.queue.model import OPEN_STATUSES, GroupStatus, Priority, Ticket, TicketStatus
 from kiosk.queue.schema import counters, tickets
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class QueueService(Protocol):

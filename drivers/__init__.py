@@ -1,0 +1,1 @@
+"""Hardware behind small interfaces: card readers and ticket printers. No Kivy here."""

@@ -1,0 +1,137 @@
+"""A simulated printer that renders each document to a PNG, as a 203-dpi thermal printer would."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import qrcode
+from PIL import Image, ImageDraw, ImageFont
+
+from drivers.printer.base import PrinterStatus, error_for_status
+from kiosk.fonts import find_cjk_font
+from kiosk.ticket import Align, Cut, Document, Feed, QrCode, Rule, Text
+
+log = logging.getLogger(__name__)
+
+DOTS_PER_MM = 8  # 203 dpi
+PRINTABLE_DOTS = {58: 384, 80: 576}
+BASE_HEIGHT = 24  # ESC/POS font A: 12x24 dots
+MARGIN = 8
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Break ``text`` into lines that fit ``width``: at spaces for Latin words, anywhere between CJK."""
+    lines: list[str] = []
+    line = ""
+    for token in _tokens(text):
+        candidate = line + token
+        if line and draw.textlength(candidate, font=font) > width:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line = candidate
+        while draw.textlength(line, font=font) > width and len(line) > 1:
+            cut = len(line) - 1
+            while cut > 1 and draw.textlength(line[:cut], font=font) > width:
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [""]
+
+
+def _tokens(text: str) -> list[str]:
+    tokens: list[str] = []
+    word = ""
+    for ch in text:
+        if ch.isascii() and not ch.isspace():
+            word += ch
+            continue
+        if word:
+            tokens.append(word)
+            word = ""
+        tokens.append(ch)
+    if word:
+        tokens.append(word)
+    return tokens
+
+
+def render_png(document: Document, paper_width_mm: int = 80) -> Image.Image:
+    """The document as the printer would put it on paper (black on white)."""
+    width = PRINTABLE_DOTS[paper_width_mm]
+    face = find_cjk_font()
+    scratch = ImageDraw.Draw(Image.new("L", (1, 1)))
+    pieces: list[Image.Image] = []
+    for block in document.blocks:
+        if isinstance(block, Text):
+            font = ImageFont.truetype(str(face.path), BASE_HEIGHT * block.size, index=face.index)
+            line_h = int(BASE_HEIGHT * block.size * 1.25)
+            lines = _wrap(scratch, block.text, font, width - 2 * MARGIN)
+            img = Image.new("L", (width, line_h * len(lines)), 255)
+            draw = ImageDraw.Draw(img)
+            for i, line in enumerate(lines):
+                w = draw.textlength(line, font=font)
+                x = {Align.LEFT: MARGIN, Align.CENTER: (width - w) / 2, Align.RIGHT: width - MARGIN - w}[block.align]
+                draw.text((x, i * line_h), line, font=font, fill=0,
+                          stroke_width=1 if block.bold else 0, stroke_fill=0)
+            pieces.append(img)
+        elif isinstance(block, Rule):
+            img = Image.new("L", (width, BASE_HEIGHT), 255)
+            ImageDraw.Draw(img).line((MARGIN, BASE_HEIGHT // 2, width - MARGIN, BASE_HEIGHT // 2), fill=0, width=2)
+            pieces.append(img)
+        elif isinstance(block, QrCode):
+            qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=2)
+            qr.add_data(block.payload)
+            code = qr.make_image(fill_color="black", back_color="white").get_image().convert("L")
+            img = Image.new("L", (width, code.height), 255)
+            img.paste(code, ((width - code.width) // 2, 0))
+            pieces.append(img)
+        elif isinstance(block, Feed):
+            pieces.append(Image.new("L", (width, BASE_HEIGHT * block.lines), 255))
+        elif isinstance(block, Cut):
+            img = Image.new("L", (width, 6), 255)
+            ImageDraw.Draw(img).line((0, 3, width, 3), fill=128, width=1)
+            pieces.append(img)
+    page = Image.new("L", (width, sum(p.height for p in pieces) or 1), 255)
+    y = 0
+    for piece in pieces:
+        page.paste(piece, (0, y))
+        y += piece.height
+    return page
+
+
+class SimulatedPrinter:
+    """Writes every printed document as ``<output_dir>/<name>.png``; faults can be set by hand."""
+
+    def __init__(self, output_dir: Path, paper_width_mm: int = 80) -> None:
+        self.output_dir = output_dir
+        self.paper_width_mm = paper_width_mm
+        self.last_image: Path | None = None
+        self._status = PrinterStatus.OK
+        self._lock = threading.Lock()
+        output_dir.mkdir(parents=True, exist_ok=True)
+
+    def set_status(self, status: PrinterStatus) -> None:
+        """Simulate a fault (paper out, cover open, offline) or its repair."""
+        self._status = status
+
+    def status(self) -> PrinterStatus:
+        return self._status
+
+    def print(self, document: Document) -> None:
+        error = error_for_status(self._status)
+        if error is not None:
+            raise error
+        image = render_png(document, self.paper_width_mm)
+        with self._lock:
+            path = self.output_dir / f"{document.name}.png"
+            copy = 1
+            while path.exists():  # a reprint keeps the earlier image
+                copy += 1
+                path = self.output_dir / f"{document.name}-{copy}.png"
+            image.save(path)
+            self.last_image = path
+        log.info("simulated printer wrote %s", path)

@@ -1,0 +1,144 @@
+"""``kioskctl``: maintenance from a shell. Every command takes ``--config DIR``.
+
+Exit codes: 0 done, 2 bad configuration or usage, 3 refused (closed, quota, invalid ID, unknown number).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from kiosk.config import ConfigError, KioskConfig, default_config_dir, load_config
+from kiosk.errors import KioskError
+from kiosk.identity import Identity
+from kiosk.queue.model import Priority, Ticket
+from kiosk.services import embedded_queue
+
+EXIT_CONFIG = 2
+EXIT_REFUSED = 3
+
+
+def _ticket_json(ticket: Ticket) -> dict[str, Any]:
+    data = asdict(ticket)
+    data.update(day=ticket.day.isoformat(), issued_at=ticket.issued_at.isoformat(),
+                priority=ticket.priority.value, status=ticket.status.value)
+    return data
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
+
+
+def cmd_config_check(args: argparse.Namespace, config: KioskConfig) -> int:
+    print(f"OK: {config.source_dir} ({len(config.services.groups)} service groups, "
+          f"{len(config.services.matters)} matters)")
+    return 0
+
+
+def cmd_ticket_issue(args: argparse.Namespace, config: KioskConfig) -> int:
+    identity = Identity.from_id_number(args.id_number, source="kioskctl") if args.id_number else None
+    queue = embedded_queue(config)
+    if args.print:
+        from drivers.factory import printer_from_config
+        from kiosk.desk import TicketDesk
+        from kiosk.state import StateDir
+
+        outcome = TicketDesk(queue, printer_from_config(config, StateDir.for_config(config)), config) \
+            .take_number(args.group, identity, Priority(args.priority))
+        ticket = outcome.ticket
+        printed = "printed" if outcome.printed else f"NOT printed ({outcome.print_error.bilingual()})"  # type: ignore[union-attr]
+    else:
+        ticket = queue.issue(args.group, identity, Priority(args.priority))
+        printed = ""
+    group = config.group(ticket.group_id)
+    _emit(args, _ticket_json(ticket),
+          f"{ticket.number}  {group.name_zh} / {group.name_en}  ahead: {ticket.people_ahead}  "
+          f"wait: {ticket.wait_minutes} min  priority: {ticket.priority.value}"
+          + (f"  id: {ticket.id_masked}" if ticket.id_masked else "") + (f"  {printed}" if printed else ""))
+    return 0
+
+
+def cmd_queue_status(args: argparse.Namespace, config: KioskConfig) -> int:
+    statuses = embedded_queue(config).statuses()
+    if args.json:
+        _emit(args, [{**asdict(s), "id": s.group_id, "serving": list(s.serving)} for s in statuses], "")
+        return 0
+    print(f"{'id':<12}{'name':<28}{'waiting':>8}{'next':>7}{'wait':>7}  issued/quota  state")
+    for s in statuses:
+        state = "open" if s.available else s.refusal_code
+        print(f"{s.group_id:<12}{s.name_en[:26]:<28}{s.waiting:>8}{s.next_number:>7}{s.wait_minutes:>5}m"
+              f"  {s.issued:>5}/{s.quota:<5}  {state}")
+    return 0
+
+
+def cmd_queue_call(args: argparse.Namespace, config: KioskConfig) -> int:
+    ticket = embedded_queue(config).call_next(args.group, args.window)
+    if ticket is None:
+        _emit(args, None, f"nobody is waiting for {args.group}")
+        return 0
+    _emit(args, _ticket_json(ticket), f"{ticket.number} -> window {ticket.window}")
+    return 0
+
+
+def cmd_queue_finish(args: argparse.Namespace, config: KioskConfig) -> int:
+    ticket = embedded_queue(config).finish(args.number, served=not args.no_show)
+    _emit(args, _ticket_json(ticket), f"{ticket.number}: {ticket.status.value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="DIR",
+                        help=f"configuration folder (default: {default_config_dir()})")
+    common.add_argument("--json", action="store_true", help="print JSON")
+    parser = argparse.ArgumentParser(prog="kioskctl", description=__doc__, parents=[common])
+    sub = parser.add_subparsers(dest="area", required=True)
+
+    config = sub.add_parser("config", help="check configuration").add_subparsers(dest="action", required=True)
+    config.add_parser("check", parents=[common], help="validate kiosk.toml and services.toml") \
+        .set_defaults(func=cmd_config_check)
+
+    ticket = sub.add_parser("ticket", help="issue tickets").add_subparsers(dest="action", required=True)
+    issue = ticket.add_parser("issue", parents=[common], help="issue a number of a service group")
+    issue.add_argument("group")
+    issue.add_argument("--id-number", help="the citizen's ID number (shown and stored masked only)")
+    issue.add_argument("--priority", choices=[p.value for p in Priority], default=Priority.NONE.value)
+    issue.add_argument("--print", action="store_true", help="print the ticket on the configured printer")
+    issue.set_defaults(func=cmd_ticket_issue)
+
+    queue = sub.add_parser("queue", help="queue state and windows").add_subparsers(dest="action", required=True)
+    queue.add_parser("status", parents=[common], help="every group's waiting count and next number") \
+        .set_defaults(func=cmd_queue_status)
+    call = queue.add_parser("call", parents=[common], help="call the next number of a group to a window")
+    call.add_argument("group")
+    call.add_argument("--window", required=True)
+    call.set_defaults(func=cmd_queue_call)
+    finish = queue.add_parser("finish", parents=[common], help="mark a called number served")
+    finish.add_argument("number")
+    finish.add_argument("--no-show", action="store_true", help="the citizen did not come")
+    finish.set_defaults(func=cmd_queue_finish)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"configuration refused: {len(exc.problems)} problem(s)", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        return int(args.func(args, config))
+    except KioskError as exc:
+        print(f"{exc.code}: {exc.bilingual()}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Taking a number end to end: check the printer, issue, build the ticket, print, report.
+
+A print fault never loses a number: the outcome carries the ticket and the fault, and the screen
+shows the number with its QR code instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from drivers.printer.base import PrinterError, TicketPrinter, error_for_status
+from kiosk.config import KioskConfig
+from kiosk.identity import Identity
+from kiosk.queue.model import Priority, Ticket
+from kiosk.queue.service import QueueService
+from kiosk.ticket import Document, ticket_document, ticket_status_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IssueOutcome:
+    """A number that was issued, and whether its ticket came out of the printer."""
+
+    ticket: Ticket
+    document: Document
+    status_url: str
+    printed: bool
+    print_error: PrinterError | None = None
+
+
+class TicketDesk:
+    """The kiosk's "take a number" operation over a queue and a printer. Blocking: run it off the UI thread."""
+
+    def __init__(self, queue: QueueService, printer: TicketPrinter, config: KioskConfig) -> None:
+        self.queue = queue
+        self.printer = printer
+        self.config = config
+
+    def _printer_fault(self) -> PrinterError | None:
+        try:
+            return error_for_status(self.printer.status())
+        except PrinterError as exc:
+            return exc
+
+    def take_number(self, group_id: str, identity: Identity | None = None,
+                    priority: Priority = Priority.NONE) -> IssueOutcome:
+        """Issue a number of ``group_id`` and print its ticket; queue refusals propagate as raised."""
+        fault = self._printer_fault()
+        ticket = self.queue.issue(group_id, identity, priority)
+        document = ticket_document(ticket, self.config)
+        url = ticket_status_url(ticket, self.config)
+        if fault is None:
+            try:
+                self.printer.print(document)
+                return IssueOutcome(ticket, document, url, printed=True)
+            except PrinterError as exc:
+                fault = exc
+        log.warning("ticket %s issued but not printed: %s", ticket.number, fault.code)
+        return IssueOutcome(ticket, document, url, printed=False, print_error=fault)

@@ -1,0 +1,108 @@
+"""What a ticket says, as a device-independent document that printers render.
+
+A ``Document`` is a sequence of blocks (text with size/alignment/emphasis, rules, a QR code, feeds, a
+cut). The ESC/POS encoder turns it into bytes; the simulated printer into a PNG.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kiosk.config import KioskConfig
+from kiosk.queue.model import Ticket
+from kiosk.timefmt import minutes
+
+
+class Align(StrEnum):
+    LEFT = "left"
+    CENTER = "center"
+    RIGHT = "right"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A paragraph; ``size`` is the character magnification (1-8), as on a thermal printer."""
+
+    text: str
+    size: int = 1
+    align: Align = Align.LEFT
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A horizontal divider across the paper."""
+
+
+@dataclass(frozen=True)
+class QrCode:
+    payload: str
+
+
+@dataclass(frozen=True)
+class Feed:
+    lines: int = 1
+
+
+@dataclass(frozen=True)
+class Cut:
+    partial: bool = True
+
+
+Block = Text | Rule | QrCode | Feed | Cut
+
+
+@dataclass(frozen=True)
+class Document:
+    """A printable document; ``name`` identifies the job (e.g. ``2026-11-24-A001``)."""
+
+    name: str
+    blocks: tuple[Block, ...]
+
+
+def ticket_status_url(ticket: Ticket, config: KioskConfig) -> str:
+    """Where the ticket's QR code points: its live status page."""
+    return config.kiosk.kiosk.ticket_status_url.format(
+        number=ticket.number, day=ticket.day.isoformat(), kiosk=ticket.kiosk_id)
+
+
+_PRIORITY_ZH = {"elderly": "长者优先", "appointment": "预约", "declared": "优先"}
+_PRIORITY_EN = {"elderly": "senior", "appointment": "appointment", "declared": "priority"}
+
+
+def ticket_document(ticket: Ticket, config: KioskConfig) -> Document:
+    """The queue ticket: hall, service, the number very large, people ahead, wait, time, QR, footer."""
+    hall = config.kiosk.hall
+    group = config.group(ticket.group_id)
+    local = ticket.issued_at.astimezone(config.timezone)
+    c = Align.CENTER
+    blocks: list[Block] = [
+        Text(hall.name_zh, 1, c, bold=True),
+        Text(hall.name_en, 1, c),
+        Rule(),
+        Text(group.name_zh, 2, c, bold=True),
+        Text(group.name_en, 1, c),
+        Text(ticket.number, 5, c, bold=True),
+    ]
+    if ticket.is_priority:
+        p = ticket.priority.value
+        blocks.append(Text(f"绿色通道·{_PRIORITY_ZH[p]}  Green channel ({_PRIORITY_EN[p]})", 1, c, bold=True))
+    blocks += [
+        Text(f"前面还有 {ticket.people_ahead} 人  {ticket.people_ahead} ahead of you", 1, c),
+        Text(f"预计等候{minutes(ticket.wait_minutes, 'zh')}  Wait {minutes(ticket.wait_minutes, 'en')}", 1, c),
+    ]
+    if group.wait_area_zh:
+        blocks.append(Text(f"{group.wait_area_zh}  {group.wait_area_en}".strip(), 1, c))
+    blocks += [
+        Text(f"取号时间 Issued  {local:%Y-%m-%d %H:%M}", 1, c),
+        QrCode(ticket_status_url(ticket, config)),
+        Text("扫码查看排队进度  Scan to follow your place in the queue", 1, c),
+        Rule(),
+        Text("请留意叫号，过号请到服务台。请妥善保管此票。", 1, c),
+        Text("Listen for your number. Please keep this ticket.", 1, c),
+        Text(f"{ticket.kiosk_id}  {hall.phone}".strip(), 1, c),
+        Feed(3),
+        Cut(),
+    ]
+    return Document(f"{ticket.day.isoformat()}-{ticket.number}", tuple(blocks))
