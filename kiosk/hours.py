@@ -65,3 +65,8 @@ class OpeningHours:
         if sessions and local >= self._at(local.date(), sessions[-1].end):
             reason = "closed_day"
         return TicketingState(False, reason, self.next_opening(local), sessions)
+
+
+def describe_sessions(sessions: tuple[Session, ...] | list[Session]) -> str:
+    """``09:00-12:00, 13:30-17:30``."""
+    return ", ".join(f"{s.start:%H:%M}-{s.end:%H:%M}" for s in sessions)

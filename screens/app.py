@@ -1,0 +1,204 @@
+"""The Kivy App: wires configuration, the queue, the printer and the card reader to the screens.
+
+Screens call the methods here; everything that blocks runs on the worker and returns on the main thread.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+from typing import Any
+
+import qrcode
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.image import Image as CoreImage
+from kivy.core.text import DEFAULT_FONT, LabelBase
+from kivy.core.window import Window
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import FadeTransition, ScreenManager
+
+from drivers.card.base import CardEvent, CardFailed, CardInserted, CardReader, CardRemoved
+from drivers.card.simulated import SimulatedCardReader
+from drivers.printer.base import TicketPrinter
+from kiosk.clock import Clock as ClockFn
+from kiosk.config import GroupConfig, KioskConfig
+from kiosk.desk import IssueOutcome, TicketDesk
+from kiosk.errors import KioskError
+from kiosk.hours import OpeningHours
+from kiosk.identity import Identity
+from kiosk.queue.service import QueueService
+from screens.texts import other, tr
+from screens.theme import Theme
+from screens.worker import Worker
+
+log = logging.getLogger(__name__)
+KV_DIR = Path(__file__).resolve().parent
+SCREEN_MODULES = ("widgets", "home", "groups", "identify", "result")
+
+
+def qr_png(payload: str) -> bytes:
+    """A QR code as PNG bytes (made on a worker thread; the texture is made on the main thread)."""
+    image = qrcode.make(payload, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class KioskApp(App):
+    """The kiosk. ``lang`` and ``large`` drive every text and size through kv bindings."""
+
+    lang = StringProperty("zh")
+    large = BooleanProperty(False)
+    identity_text = StringProperty("")
+    pending_group = StringProperty("")
+    theme = ObjectProperty(None)
+
+    def __init__(self, config: KioskConfig, queue: QueueService, printer: TicketPrinter, reader: CardReader,
+                 clock: ClockFn, font_path: Path, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kiosk_config = config
+        self.queue = queue
+        self.desk = TicketDesk(queue, printer, config)
+        self.reader = reader
+        self.clock = clock
+        self.hours = OpeningHours(config.kiosk.hours, config.timezone)
+        self.worker = Worker()
+        self.font_path = font_path
+        self.identity: Identity | None = None
+        self.busy = False
+        self.large = config.kiosk.accessibility.large_font_default
+        self.theme = Theme(config.kiosk.accessibility.large_font_scale, min(Window.size))
+        self.title = config.kiosk.hall.name_zh
+
+    # -- texts and simulation -----------------------------------------------------------------
+
+    def tr(self, key: str, lang: str, **values: object) -> str:
+        """The text ``key`` in ``lang``; kv passes ``app.lang`` so texts follow the switch."""
+        return tr(key, lang, **values)
+
+    def tr2(self, key: str, lang: str, **values: object) -> str:
+        """The text ``key`` in the second language (shown smaller under the first)."""
+        return tr(key, other(lang), **values)
+
+    def pick(self, zh: str, en: str, lang: str) -> str:
+        return zh if lang == "zh" else en
+
+    @property
+    def simulated_reader(self) -> SimulatedCardReader | None:
+        return self.reader if isinstance(self.reader, SimulatedCardReader) else None
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def build(self) -> ScreenManager:
+        LabelBase.register(DEFAULT_FONT, str(self.font_path))
+        Window.clearcolor = self.theme.colour("background", self.large)
+        for name in SCREEN_MODULES:
+            __import__(f"screens.{name}")
+            Builder.load_file(str(KV_DIR / f"{name}.kv"))
+        root = Builder.load_string("KioskRoot:")
+        if self.simulated_reader is not None:
+            root.add_widget(Factory.SimCardBar())
+        self.manager: ScreenManager = root.ids.manager
+        self.manager.transition = FadeTransition(duration=0.15)
+        Window.bind(size=lambda _w, size: setattr(self.theme, "window_short_side", min(size)))
+        return root
+
+    def on_start(self) -> None:
+        self.reader.start(lambda event: Clock.schedule_once(lambda _dt: self.on_card_event(event)))
+
+    def on_stop(self) -> None:
+        self.reader.stop()
+        self.worker.shutdown()
+
+    def on_large(self, _app: Any, large: bool) -> None:
+        Window.clearcolor = self.theme.colour("background", large)
+
+    # -- navigation ---------------------------------------------------------------------------
+
+    def go(self, screen: str) -> None:
+        self.manager.current = screen
+
+    def go_home(self) -> None:
+        """Back to the home screen; the citizen's session (identity) ends here."""
+        self.end_session()
+        self.go("home")
+
+    def end_session(self) -> None:
+        self.identity = None
+        self.identity_text = ""
+        self.pending_group = ""
+
+    def toggle_language(self) -> None:
+        self.lang = other(self.lang)
+
+    def toggle_large(self) -> None:
+        self.large = not self.large
+
+    def return_seconds(self) -> int:
+        acc = self.kiosk_config.kiosk.accessibility
+        return acc.large_font_result_return_seconds if self.large else acc.result_return_seconds
+
+    # -- taking a number ----------------------------------------------------------------------
+
+    def group(self, group_id: str) -> GroupConfig:
+        return self.kiosk_config.group(group_id)
+
+    def choose_group(self, group_id: str) -> None:
+        """A group was tapped: ask for the ID card unless it is not needed or already read."""
+        group = self.group(group_id)
+        if self.identity is not None or group.identity == "none":
+            self.take_number(group_id)
+            return
+        self.pending_group = group_id
+        self.go("identify")
+
+    def take_number(self, group_id: str) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        identity = self.identity
+        self.root.show_busy(tr("issuing", self.lang), tr("issuing", other(self.lang)))
+
+        def work() -> tuple[IssueOutcome, bytes]:
+            outcome = self.desk.take_number(group_id, identity)
+            return outcome, qr_png(outcome.status_url)
+
+        self.worker.submit(work, self._issued, self._refused, timeout=20)
+
+    def _issued(self, result: tuple[IssueOutcome, bytes]) -> None:
+        outcome, png = result
+        self.busy = False
+        self.root.hide_busy()
+        texture = CoreImage(io.BytesIO(png), ext="png").texture
+        self.manager.get_screen("result").show(outcome, texture)
+        self.end_session()
+        self.go("result")
+
+    def _refused(self, error: BaseException) -> None:
+        self.busy = False
+        self.root.hide_busy()
+        self.show_error(error)
+
+    def show_error(self, error: BaseException) -> None:
+        if not isinstance(error, KioskError):
+            error = KioskError(repr(error))
+        self.root.show_notice(error.message(self.lang), error.message(other(self.lang)))
+
+    # -- ID cards -----------------------------------------------------------------------------
+
+    def on_card_event(self, event: CardEvent) -> None:
+        if isinstance(event, CardInserted):
+            self.identity = event.identity
+            self.identity_text = f"{event.identity.masked_name} {event.identity.masked_number}"
+            log.info("card read: %s", event.identity)
+            if self.manager.current == "identify" and self.pending_group:
+                self.take_number(self.pending_group)
+        elif isinstance(event, CardFailed):
+            self.show_error(event.error)
+        elif isinstance(event, CardRemoved):
+            self.identity = None
+            self.identity_text = ""

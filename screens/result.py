@@ -1,0 +1,78 @@
+"""The ticket result: the number very large, people ahead, wait, QR code, printed or not; returns home."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.graphics.texture import Texture
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.desk import IssueOutcome
+from kiosk.timefmt import minutes
+from screens.texts import other, tr
+
+
+class ResultScreen(Screen):
+    number = StringProperty("")
+    group_title = StringProperty("")
+    group_subtitle = StringProperty("")
+    ahead_text = StringProperty("")
+    wait_text = StringProperty("")
+    area_text = StringProperty("")
+    print_text = StringProperty("")
+    print_subtext = StringProperty("")
+    printed = BooleanProperty(True)
+    priority = BooleanProperty(False)
+    seconds_left = NumericProperty(0)
+    qr_texture = ObjectProperty(None, allownone=True)
+
+    def on_kv_post(self, _base: Any) -> None:
+        self._outcome: IssueOutcome | None = None
+        self._tick: Any = None
+        App.get_running_app().bind(lang=lambda *_: self.render())
+
+    def show(self, outcome: IssueOutcome, qr: Texture) -> None:
+        """Show ``outcome``; called just before the screen becomes current."""
+        self._outcome = outcome
+        self.qr_texture = qr
+        self.render()
+
+    def render(self) -> None:
+        outcome = self._outcome
+        if outcome is None:
+            return
+        app = App.get_running_app()
+        lang, lang2 = app.lang, other(app.lang)
+        ticket = outcome.ticket
+        group = app.group(ticket.group_id)
+        self.number = ticket.number
+        self.priority = ticket.is_priority
+        self.group_title = app.pick(group.name_zh, group.name_en, lang)
+        self.group_subtitle = app.pick(group.name_zh, group.name_en, lang2)
+        self.ahead_text = tr("people_ahead", lang, n=ticket.people_ahead)
+        self.wait_text = tr("estimated_wait", lang, m=minutes(ticket.wait_minutes, lang))
+        self.area_text = app.pick(group.wait_area_zh, group.wait_area_en, lang)
+        self.printed = outcome.printed
+        if outcome.printed:
+            self.print_text, self.print_subtext = tr("printed", lang), tr("printed", lang2)
+        else:
+            error = outcome.print_error
+            assert error is not None
+            self.print_text, self.print_subtext = error.message(lang), error.message(lang2)
+
+    def on_enter(self, *_: Any) -> None:
+        self.seconds_left = App.get_running_app().return_seconds()
+        self._tick = Clock.schedule_interval(self._count_down, 1.0)
+
+    def on_leave(self, *_: Any) -> None:
+        if self._tick is not None:
+            self._tick.cancel()
+        self.qr_texture = None
+
+    def _count_down(self, _dt: float) -> None:
+        self.seconds_left -= 1
+        if self.seconds_left <= 0:
+            App.get_running_app().go_home()

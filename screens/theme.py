@@ -1,0 +1,63 @@
+"""Sizes and colours in one place, for the standard and the large-font (长辈模式) modes.
+
+Sizes are pixels on a 1080-pixel-wide portrait screen and scale with the shorter side of the window,
+so 1080x1920 portrait and 1920x1080 landscape look alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Colour = tuple[float, float, float, float]
+
+
+def _hex(value: str) -> Colour:
+    value = value.lstrip("#")
+    return (int(value[0:2], 16) / 255, int(value[2:4], 16) / 255, int(value[4:6], 16) / 255, 1.0)
+
+
+_FONT_PX = {"small": 26, "body": 34, "button": 42, "title": 52, "number": 230, "secondary": 26}
+_COLOURS = {
+    # role: (standard, large-font high contrast)
+    "background": ("#eef2f7", "#ffffff"),
+    "bar": ("#1d4e89", "#000000"),
+    "bar_text": ("#ffffff", "#ffff00"),
+    "text": ("#1a1a1a", "#000000"),
+    "muted": ("#4a5563", "#1a1a1a"),
+    "primary": ("#1d4e89", "#002a5c"),
+    "primary_text": ("#ffffff", "#ffffff"),
+    "accent": ("#c8102e", "#b00020"),
+    "card": ("#ffffff", "#ffffff"),
+    "disabled": ("#9aa5b1", "#6b6b6b"),
+    "ok": ("#1b7f3b", "#0b5d1e"),
+    "warning": ("#b45309", "#8a3c00"),
+    "green_channel": ("#1b7f3b", "#0b5d1e"),
+}
+
+
+@dataclass
+class Theme:
+    """Font sizes, spacing and colours; ``scale`` is the large-font factor from the configuration."""
+
+    large_scale: float = 1.5
+    window_short_side: float = 1080.0
+
+    @property
+    def unit(self) -> float:
+        return self.window_short_side / 1080.0
+
+    def font(self, role: str, large: bool) -> float:
+        return _FONT_PX[role] * self.unit * (self.large_scale if large else 1.0)
+
+    def space(self, large: bool) -> float:
+        return 24 * self.unit * (1.25 if large else 1.0)
+
+    def button_height(self, large: bool) -> float:
+        return 150 * self.unit * (self.large_scale if large else 1.0)
+
+    def bar_height(self, large: bool) -> float:
+        return 110 * self.unit * (1.25 if large else 1.0)
+
+    def colour(self, role: str, large: bool) -> Colour:
+        standard, contrast = _COLOURS[role]
+        return _hex(contrast if large else standard)
