@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from kiosk.config import KioskConfig
 from kiosk.queue.model import Ticket
-from kiosk.timefmt import minutes
+from kiosk.timefmt import wait_phrase
 
 
 class Align(StrEnum):
@@ -90,7 +90,7 @@ def ticket_document(ticket: Ticket, config: KioskConfig) -> Document:
         blocks.append(Text(f"绿色通道·{_PRIORITY_ZH[p]}  Green channel ({_PRIORITY_EN[p]})", 1, c, bold=True))
     blocks += [
         Text(f"前面还有 {ticket.people_ahead} 人  {ticket.people_ahead} ahead of you", 1, c),
-        Text(f"预计等候{minutes(ticket.wait_minutes, 'zh')}  Wait {minutes(ticket.wait_minutes, 'en')}", 1, c),
+        Text(f"{wait_phrase(ticket.wait_minutes, 'zh')}  {wait_phrase(ticket.wait_minutes, 'en')}", 1, c),
     ]
     if group.wait_area_zh:
         blocks.append(Text(f"{group.wait_area_zh}  {group.wait_area_en}".strip(), 1, c))

@@ -14,8 +14,8 @@ def moment(when: datetime, lang: str) -> str:
     return f"{when:%a} {when.day} {when:%b %H:%M}"
 
 
-def minutes(value: int, lang: str) -> str:
-    """A wait in minutes: ``约 15 分钟`` / ``about 15 min``."""
+def wait_phrase(value: int, lang: str) -> str:
+    """An estimated wait: ``预计等候约 15 分钟`` / ``Estimated wait: about 15 min``."""
     if value <= 0:
-        return "无需等待" if lang == "zh" else "no wait"
-    return f"约 {value} 分钟" if lang == "zh" else f"about {value} min"
+        return "无需等待" if lang == "zh" else "No wait expected"
+    return f"预计等候约 {value} 分钟" if lang == "zh" else f"Estimated wait: about {value} min"

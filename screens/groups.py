@@ -10,7 +10,7 @@ from kivy.factory import Factory
 from kivy.uix.screenmanager import Screen
 
 from kiosk.queue.model import GroupStatus
-from kiosk.timefmt import minutes
+from kiosk.timefmt import wait_phrase
 from screens.texts import other, tr
 
 REFRESH_SECONDS = 5.0
@@ -60,7 +60,7 @@ class GroupsScreen(Screen):
                 button.info = tr("loading", lang)
                 button.disabled = False
             elif status.available:
-                wait = tr("wait", lang, m=minutes(status.wait_minutes, lang))
+                wait = wait_phrase(status.wait_minutes, lang)
                 button.info = f"{tr('waiting', lang, n=status.waiting)} · {wait}"
                 button.disabled = False
             else:

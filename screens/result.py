@@ -11,7 +11,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from kivy.uix.screenmanager import Screen
 
 from kiosk.desk import IssueOutcome
-from kiosk.timefmt import minutes
+from kiosk.timefmt import wait_phrase
 from screens.texts import other, tr
 
 
@@ -53,7 +53,7 @@ class ResultScreen(Screen):
         self.group_title = app.pick(group.name_zh, group.name_en, lang)
         self.group_subtitle = app.pick(group.name_zh, group.name_en, lang2)
         self.ahead_text = tr("people_ahead", lang, n=ticket.people_ahead)
-        self.wait_text = tr("estimated_wait", lang, m=minutes(ticket.wait_minutes, lang))
+        self.wait_text = wait_phrase(ticket.wait_minutes, lang)
         self.area_text = app.pick(group.wait_area_zh, group.wait_area_en, lang)
         self.printed = outcome.printed
         if outcome.printed:

@@ -47,7 +47,9 @@ class Theme:
         return self.window_short_side / 1080.0
 
     def font(self, role: str, large: bool) -> float:
-        return _FONT_PX[role] * self.unit * (self.large_scale if large else 1.0)
+        # The ticket number is already as large as the screen allows; large-font mode keeps it.
+        scale = self.large_scale if large and role != "number" else 1.0
+        return _FONT_PX[role] * self.unit * scale
 
     def space(self, large: bool) -> float:
         return 24 * self.unit * (1.25 if large else 1.0)

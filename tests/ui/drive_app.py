@@ -1,0 +1,168 @@
+"""Drives the real kiosk app in a real window: taps through "take a number" and saves screenshots.
+
+Run under an X display: ``python tests/ui/drive_app.py OUT_DIR CONFIG_DIR "YYYY-MM-DD HH:MM"``.
+Touches go through Kivy's input dispatch (``post_dispatch_input``), the path a touchscreen's events take.
+Writes OUT_DIR/report.json with what it saw; exits non-zero if a step did not happen.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from collections.abc import Callable, Generator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk.clock import shifted_clock
+from kiosk.config import load_config
+from kiosk.fonts import find_cjk_font
+from kiosk.state import StateDir
+from screens.main import configure_kivy, create_app
+
+OUT = Path(sys.argv[1])
+CONFIG = load_config(sys.argv[2])
+START = datetime.fromisoformat(sys.argv[3]).replace(tzinfo=CONFIG.timezone)
+STATE = StateDir.for_config(CONFIG)
+configure_kivy(CONFIG, STATE, fullscreen=False, size=sys.argv[4] if len(sys.argv) > 4 else None)
+
+from kivy.base import EventLoop  # noqa: E402
+from kivy.clock import Clock  # noqa: E402
+from kivy.core.window import Window  # noqa: E402
+from kivy.input.motionevent import MotionEvent  # noqa: E402
+
+report: dict[str, Any] = {"screenshots": [], "steps": [], "errors": []}
+
+
+class Tap(MotionEvent):
+    """A finger on the screen at window coordinates (x, y)."""
+
+    def __init__(self, x: float, y: float) -> None:
+        win = EventLoop.window
+        super().__init__("tap", 1, {"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)},
+                         is_touch=True, type_id="touch")
+
+    def depack(self, args: dict[str, float]) -> None:
+        self.sx, self.sy = args["x"], args["y"]
+        self.profile = ["pos"]
+        super().depack(args)
+
+
+def tap(widget: Any) -> Generator[float, None, None]:
+    x, y = widget.to_window(*widget.center)
+    touch = Tap(x, y)
+    EventLoop.post_dispatch_input("begin", touch)
+    yield 0.08
+    EventLoop.post_dispatch_input("end", touch)
+    yield 0.4
+
+
+def until(cond: Callable[[], bool], what: str, timeout: float = 10.0) -> Generator[float, None, None]:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        yield 0.1
+
+
+def shot(name: str) -> Generator[float, None, None]:
+    yield 0.6  # let fades and texture uploads finish
+    path = OUT / f"{len(report['screenshots']) + 1:02d}-{name}.png"
+    # Window.screenshot appends a counter to the name; keep the name the report gives.
+    Path(Window.screenshot(name=str(path))).rename(path)
+    report["screenshots"].append(path.name)
+    yield 0.1
+
+
+def scenario(app: Any) -> Generator[float, None, None]:
+    root = app.root
+    manager = app.manager
+    groups = manager.get_screen("groups")
+    result = manager.get_screen("result")
+    yield from until(lambda: manager.current == "home", "home screen")
+    yield from shot("home-zh")
+    yield from tap(root.ids.lang_button)
+    yield from shot("home-en")
+    yield from tap(root.ids.lang_button)
+
+    yield from tap(manager.get_screen("home").ids.take_number)
+    yield from until(lambda: manager.current == "groups", "group choice")
+    yield from until(lambda: all("等候" in b.info for b in groups.buttons.values()), "queue figures")
+    yield from shot("groups")
+
+    yield from tap(groups.buttons["general"])
+    yield from until(lambda: manager.current == "identify", "ID card prompt")
+    yield from shot("identify")
+    yield from tap(manager.get_screen("identify").ids.skip)
+    yield from until(lambda: manager.current == "result", "ticket result")
+    report["steps"].append({"number": result.number, "printed": result.printed, "ahead": result.ahead_text,
+                            "qr": result.qr_texture is not None})
+    yield from shot("ticket")
+    yield from tap(result.ids.done)
+    yield from until(lambda: manager.current == "home", "return home")
+
+    # An elderly citizen in large-font mode: the card goes to the green channel.
+    yield from tap(root.ids.large_button)
+    yield from shot("home-large")
+    yield from tap(manager.get_screen("home").ids.take_number)
+    yield from until(lambda: manager.current == "groups", "group choice (large)")
+    simbar = root.children[0]
+    yield from tap(simbar.ids.sim_card_0)
+    yield from until(lambda: bool(app.identity_text), "simulated card read")
+    yield from shot("groups-large-card")
+    yield from tap(groups.buttons["general"])
+    yield from until(lambda: manager.current == "result", "green-channel ticket")
+    report["steps"].append({"number": result.number, "printed": result.printed, "ahead": result.ahead_text,
+                            "qr": result.qr_texture is not None, "priority": result.priority})
+    yield from shot("ticket-large-green")
+    report["identity_after"] = app.identity_text
+
+    # A group that needs the card, with the printer out of paper: the number is still shown.
+    from drivers.printer.base import PrinterStatus
+
+    app.desk.printer.set_status(PrinterStatus.PAPER_OUT)
+    yield from tap(result.ids.done)
+    yield from tap(root.ids.large_button)
+    yield from tap(manager.get_screen("home").ids.take_number)
+    yield from until(lambda: manager.current == "groups", "group choice (paper out)")
+    yield from tap(groups.buttons["realestate"])
+    yield from until(lambda: manager.current == "identify", "ID card prompt (required)")
+    report["skip_offered"] = manager.get_screen("identify").ids.skip.opacity > 0
+    yield from tap(simbar.ids.sim_card_1)
+    yield from until(lambda: manager.current == "result", "ticket after card")
+    report["steps"].append({"number": result.number, "printed": result.printed, "print_text": result.print_text,
+                            "qr": result.qr_texture is not None})
+    yield from shot("ticket-paper-out")
+
+
+def run_scenario(app: Any) -> None:
+    steps = scenario(app)
+
+    def step(_dt: float) -> None:
+        try:
+            delay = next(steps)
+        except StopIteration:
+            app.stop()
+            return
+        except Exception:  # a failed step ends the run with its traceback in the report
+            report["errors"].append(traceback.format_exc())
+            app.stop()
+            return
+        Clock.schedule_once(step, delay)
+
+    Clock.schedule_once(step, 1.0)
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = create_app(CONFIG, STATE, shifted_clock(START), find_cjk_font(for_screen=True).path)
+    app.bind(on_start=lambda *_: run_scenario(app))
+    app.run()
+    (OUT / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 1 if report["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
