@@ -16,11 +16,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.clock import shifted_clock
-from kiosk.config import load_config
-from kiosk.fonts import find_cjk_font
-from kiosk.state import StateDir
-from screens.main import configure_kivy, create_app
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from kiosk.clock import shifted_clock  # noqa: E402
+from kiosk.config import load_config  # noqa: E402
+from kiosk.fonts import find_cjk_font  # noqa: E402
+from kiosk.state import StateDir  # noqa: E402
+from screens.main import configure_kivy, create_app  # noqa: E402
 
 OUT = Path(sys.argv[1])
 CONFIG = load_config(sys.argv[2])
@@ -28,35 +30,11 @@ START = datetime.fromisoformat(sys.argv[3]).replace(tzinfo=CONFIG.timezone)
 STATE = StateDir.for_config(CONFIG)
 configure_kivy(CONFIG, STATE, fullscreen=False, size=sys.argv[4] if len(sys.argv) > 4 else None)
 
-from kivy.base import EventLoop  # noqa: E402
 from kivy.clock import Clock  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
-from kivy.input.motionevent import MotionEvent  # noqa: E402
+from tests.ui.touch import tap  # noqa: E402
 
 report: dict[str, Any] = {"screenshots": [], "steps": [], "errors": []}
-
-
-class Tap(MotionEvent):
-    """A finger on the screen at window coordinates (x, y)."""
-
-    def __init__(self, x: float, y: float) -> None:
-        win = EventLoop.window
-        super().__init__("tap", 1, {"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)},
-                         is_touch=True, type_id="touch")
-
-    def depack(self, args: dict[str, float]) -> None:
-        self.sx, self.sy = args["x"], args["y"]
-        self.profile = ["pos"]
-        super().depack(args)
-
-
-def tap(widget: Any) -> Generator[float, None, None]:
-    x, y = widget.to_window(*widget.center)
-    touch = Tap(x, y)
-    EventLoop.post_dispatch_input("begin", touch)
-    yield 0.08
-    EventLoop.post_dispatch_input("end", touch)
-    yield 0.4
 
 
 def until(cond: Callable[[], bool], what: str, timeout: float = 10.0) -> Generator[float, None, None]:
