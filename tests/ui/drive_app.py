@@ -32,6 +32,7 @@ configure_kivy(CONFIG, STATE, fullscreen=False, size=sys.argv[4] if len(sys.argv
 
 from kivy.clock import Clock  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
+
 from tests.ui.touch import tap  # noqa: E402
 
 report: dict[str, Any] = {"screenshots": [], "steps": [], "errors": []}
