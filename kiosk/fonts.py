@@ -18,7 +18,6 @@ _SCREEN_CANDIDATES = (
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 0),
 )
 _PRINT_CANDIDATES = (
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2),
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
@@ -37,6 +36,11 @@ class FontFace:
 
     path: Path
     index: int = 0
+
+    def bold(self) -> FontFace | None:
+        """The bold face of the same family, when it is installed (Noto CJK ships one)."""
+        candidate = self.path.with_name(self.path.name.replace("-Regular", "-Bold"))
+        return FontFace(candidate, self.index) if candidate != self.path and candidate.is_file() else None
 
 
 def _fc_match() -> FontFace | None:

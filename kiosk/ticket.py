@@ -101,7 +101,7 @@ def ticket_document(ticket: Ticket, config: KioskConfig) -> Document:
         Rule(),
         Text("请留意叫号，过号请到服务台。请妥善保管此票。", 1, c),
         Text("Listen for your number. Please keep this ticket.", 1, c),
-        Text(f"{ticket.kiosk_id}  {hall.phone}".strip(), 1, c),
+        Text(f"{ticket.kiosk_id}  咨询电话 Tel {hall.phone}" if hall.phone else ticket.kiosk_id, 1, c),
         Feed(3),
         Cut(),
     ]

@@ -62,13 +62,16 @@ def _tokens(text: str) -> list[str]:
 def render_png(document: Document, paper_width_mm: int = 80) -> Image.Image:
     """The document as the printer would put it on paper (black on white)."""
     width = PRINTABLE_DOTS[paper_width_mm]
-    face = find_cjk_font()
+    regular = find_cjk_font()
+    bold = regular.bold()
     scratch = ImageDraw.Draw(Image.new("L", (1, 1)))
     pieces: list[Image.Image] = []
     for block in document.blocks:
         if isinstance(block, Text):
+            face = (bold or regular) if block.bold else regular
             font = ImageFont.truetype(str(face.path), BASE_HEIGHT * block.size, index=face.index)
-            line_h = int(BASE_HEIGHT * block.size * 1.25)
+            ascent, descent = font.getmetrics()
+            line_h = ascent + descent
             lines = _wrap(scratch, block.text, font, width - 2 * MARGIN)
             img = Image.new("L", (width, line_h * len(lines)), 255)
             draw = ImageDraw.Draw(img)
@@ -76,7 +79,7 @@ def render_png(document: Document, paper_width_mm: int = 80) -> Image.Image:
                 w = draw.textlength(line, font=font)
                 x = {Align.LEFT: MARGIN, Align.CENTER: (width - w) / 2, Align.RIGHT: width - MARGIN - w}[block.align]
                 draw.text((x, i * line_h), line, font=font, fill=0,
-                          stroke_width=1 if block.bold else 0, stroke_fill=0)
+                          stroke_width=1 if block.bold and bold is None else 0, stroke_fill=0)
             pieces.append(img)
         elif isinstance(block, Rule):
             img = Image.new("L", (width, BASE_HEIGHT), 255)
