@@ -129,3 +129,9 @@ def id_number() -> Callable[..., str]:
 def load() -> Callable[[Path], KioskConfig]:
     """``load(config_dir)``: re-read a configuration folder after editing it."""
     return load_config
+
+
+@pytest.fixture
+def edit() -> Callable[..., None]:
+    """``edit(path, old, new, count=1)``: change a configuration file in place (see ``edit_file``)."""
+    return edit_file

@@ -1,0 +1,249 @@
+"""Configuration: the shipped files load; broken files are refused whole with every problem named."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import ConfigError, KioskConfig, Problem, load_config
+
+SHIPPED = Path(__file__).resolve().parent.parent / "config"
+
+
+def kioskctl() -> str:
+    """The installed console script of the venv that runs these tests."""
+    found = shutil.which("kioskctl", path=str(Path(sys.executable).parent))
+    assert found, f"kioskctl is not installed next to {sys.executable}"
+    return found
+
+
+def run_kioskctl(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "KIOSK_CONFIG_DIR"}
+    env.update(env_extra or {})
+    return subprocess.run([kioskctl(), *args], capture_output=True, text=True, timeout=60, env=env, check=False)
+
+
+def problems_of(config_dir: Path) -> list[Problem]:
+    with pytest.raises(ConfigError) as info:
+        load_config(config_dir)
+    assert info.value.problems, "ConfigError without problems"
+    return info.value.problems
+
+
+def find(problems: list[Problem], file: str, key: str, *words: str) -> Problem:
+    """The one problem of ``file`` at ``key`` whose message contains every word (case-insensitive)."""
+    hits = [p for p in problems if p.file == file and p.key == key
+            and all(w.lower() in p.message.lower() for w in words)]
+    assert len(hits) == 1, f"expected one problem {file}: {key}: {words}, got {hits} among:\n" + \
+        "\n".join(map(str, problems))
+    return hits[0]
+
+
+# -- the shipped configuration -------------------------------------------------------------------
+
+def test_shipped_config_loads(config: KioskConfig) -> None:
+    groups = config.services.groups
+    assert 6 <= len(groups) <= 10
+    for group in groups:
+        assert group.name_zh.strip() and group.name_en.strip()
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in group.name_zh), group.name_zh
+        assert group.name_en.isascii()
+        assert group.windows
+    prefixes = [g.prefix for g in groups] + [g.priority_prefix for g in groups if g.priority_prefix]
+    assert len(prefixes) == len(set(prefixes))
+    hours = config.kiosk.hours
+    assert hours.saturday == [] and hours.sunday == []
+    for day in ("monday", "tuesday", "wednesday", "thursday", "friday"):
+        sessions = getattr(hours, day)
+        assert len(sessions) >= 2, f"{day}: no lunch break"
+        # A gap between consecutive periods is the lunch break.
+        assert any(a.end < b.start for a, b in zip(sessions, sessions[1:], strict=False))
+        assert any(a.end <= time(13, 0) and b.start >= time(12, 0) for a, b in zip(sessions, sessions[1:], strict=False))
+    for matter in config.services.matters:
+        config.group(matter.group)  # every matter belongs to a configured group
+    assert str(config.timezone) == "Asia/Shanghai"
+
+
+def test_shipped_config_is_the_default_bundle() -> None:
+    cfg = load_config(SHIPPED)
+    assert cfg.source_dir == SHIPPED
+
+
+# -- broken files ---------------------------------------------------------------------------------
+
+def test_every_schema_problem_of_both_files_is_listed(config_dir: Path, edit) -> None:
+    kiosk = config_dir / "kiosk.toml"
+    services = config_dir / "services.toml"
+    edit(kiosk, 'timezone = "Asia/Shanghai"', 'timezone = "Asia/Shangai"')
+    edit(kiosk, 'monday = ["09:00-12:00", "13:30-17:30"]', 'monday = ["9:00-12", "13:30-17:30"]')
+    edit(kiosk, 'tuesday = ["09:00-12:00", "13:30-17:30"]', 'tuesday = ["09:00-12:00", "11:30-17:30"]')
+    edit(kiosk, "elderly_age = 60", "elderly_agee = 60")
+    edit(services, 'prefix = "B"', 'prefix = "b1"')
+    edit(services, 'daily_quota = 200\nservice_minutes = 10\nwindows = ["14"',
+         'daily_quota = 1000\nservice_minutes = 10\nwindows = ["14"')
+    edit(services, 'service_minutes = 12\nwindows = ["17"', 'service_minutse = 12\nwindows = ["17"')
+
+    problems = problems_of(config_dir)
+
+    find(problems, "kiosk.toml", "hall.timezone", "Asia/Shangai", "time zone")
+    find(problems, "kiosk.toml", "hours.monday", "9:00-12", "period")
+    find(problems, "kiosk.toml", "hours.tuesday", "overlap", "09:00-12:00", "11:30-17:30")
+    find(problems, "kiosk.toml", "queue.elderly_agee", "unknown key")
+    find(problems, "services.toml", "groups[1](id=realestate).prefix")
+    quota = [p for p in problems if p.file == "services.toml" and p.key.startswith("groups[3](id=social)")]
+    assert len(quota) == 1 and "daily_quota" in str(quota[0]) and "1000" in quota[0].message
+    find(problems, "services.toml", "groups[4](id=hukou).service_minutse", "unknown key")
+    assert len(problems) == 7, "\n".join(map(str, problems))
+    # The rendered line names file, key and problem.
+    assert "kiosk.toml: hall.timezone: unknown time zone 'Asia/Shangai'" in str(find(
+        problems, "kiosk.toml", "hall.timezone"))
+
+
+def test_cross_file_checks_list_every_problem(config_dir: Path, edit) -> None:
+    services = config_dir / "services.toml"
+    kiosk = config_dir / "kiosk.toml"
+    edit(services, 'prefix = "C"', 'prefix = "A"')  # medins takes general's prefix
+    edit(services, 'prefix = "H"', 'prefix = "V"')  # tax takes general's green-channel prefix
+    edit(services, 'id = "fund"\nprefix', 'id = "business"\nprefix')  # a second group "business"
+    edit(services, 'group = "medins"\nname_zh = "异地就医备案"', 'group = "medicare"\nname_zh = "异地就医备案"')
+    edit(kiosk, "paper_width_mm = 80", "paper_width_mm = 70")
+
+    problems = problems_of(config_dir)
+
+    find(problems, "services.toml", "groups[2](id=medins).prefix", "'A'", "general")
+    find(problems, "services.toml", "groups[7](id=tax).prefix", "'V'", "general")
+    find(problems, "services.toml", "groups[6](id=business).id", "business")
+    find(problems, "services.toml", "matters[3](id=medins-remote).group", "medicare")
+    # Renaming "fund" orphans its matter too.
+    find(problems, "services.toml", "matters[7](id=fund-withdraw).group", "'fund'")
+    find(problems, "kiosk.toml", "printer.paper_width_mm", "58", "80")
+    assert len(problems) == 6, "\n".join(map(str, problems))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG kiosk/config.py load_config: _cross_checks() only runs when services.toml passes the schema, so "
+    "a file with one bad prefix hides its duplicate prefixes and matters of unknown groups (not 'every "
+    "problem listed'); the maintainer has to fix and re-run several times"))
+def test_schema_and_cross_file_problems_are_listed_together(config_dir: Path, edit) -> None:
+    services = config_dir / "services.toml"
+    edit(services, 'prefix = "B"', 'prefix = "b1"')
+    edit(services, 'prefix = "C"', 'prefix = "A"')
+    edit(services, 'group = "medins"\nname_zh = "异地就医备案"', 'group = "medicare"\nname_zh = "异地就医备案"')
+    problems = problems_of(config_dir)
+    find(problems, "services.toml", "groups[1](id=realestate).prefix")
+    find(problems, "services.toml", "groups[2](id=medins).prefix", "'A'")
+    find(problems, "services.toml", "matters[3](id=medins-remote).group", "medicare")
+
+
+def test_unknown_placeholder_in_status_url_is_a_problem(config_dir: Path, edit) -> None:
+    edit(config_dir / "kiosk.toml", "ticket?day={day}&number={number}", "ticket?n={num}")
+    problems = problems_of(config_dir)
+    find(problems, "kiosk.toml", "kiosk.ticket_status_url", "{number}")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG kiosk/config.py KioskSection._template catches only KeyError/IndexError/ValueError from "
+    "str.format; '{number.value}' raises AttributeError and '{day[x]}' TypeError, which pydantic does "
+    "not turn into validation errors: load_config crashes with a traceback (kioskctl exits 1) instead "
+    "of raising ConfigError naming kiosk.ticket_status_url"))
+@pytest.mark.parametrize("template", ["https://x.example/t?n={number.value}", "https://x.example/t?d={day[x]}"],
+                         ids=["attribute", "index-by-name"])
+def test_malformed_placeholder_in_status_url_is_a_problem_not_a_crash(config_dir: Path, edit, template: str) -> None:
+    edit(config_dir / "kiosk.toml", "https://zwfw.example.gov.cn/queue/ticket?day={day}&number={number}", template)
+    problems = problems_of(config_dir)
+    find(problems, "kiosk.toml", "kiosk.ticket_status_url")
+
+
+def test_syntax_error_and_missing_file_are_both_reported(config_dir: Path) -> None:
+    (config_dir / "kiosk.toml").write_text('[hall]\nname_zh = "大厅\nname_en = "Hall"\n', encoding="utf-8")
+    (config_dir / "services.toml").unlink()
+    problems = problems_of(config_dir)
+    syntax = find(problems, "kiosk.toml", "", "not valid TOML")
+    assert "line 2" in syntax.message
+    missing = find(problems, "services.toml", "", "not found")
+    assert str(config_dir) in missing.message
+    assert str(missing).startswith("services.toml: (file): ")
+    assert len(problems) == 2
+
+
+def test_syntax_error_in_one_file_does_not_hide_problems_of_the_other(config_dir: Path, edit) -> None:
+    (config_dir / "services.toml").write_text("[[groups]\nid = 1\n", encoding="utf-8")
+    edit(config_dir / "kiosk.toml", 'timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"')
+    problems = problems_of(config_dir)
+    find(problems, "services.toml", "", "not valid TOML")
+    find(problems, "kiosk.toml", "hall.timezone", "Mars/Olympus")
+    assert len(problems) == 2
+
+
+def test_empty_folder_reports_both_files(tmp_path: Path) -> None:
+    problems = problems_of(tmp_path)
+    assert {(p.file, p.key) for p in problems} == {("kiosk.toml", ""), ("services.toml", "")}
+
+
+def test_non_utf8_file_is_refused_with_a_message(config_dir: Path) -> None:
+    (config_dir / "services.toml").write_bytes("[[groups]]\nname_zh = \"综合\"\n".encode("gb18030"))
+    problems = problems_of(config_dir)
+    assert [p.file for p in problems] == ["services.toml"]
+    assert problems[0].key == ""
+
+
+# -- kioskctl config check ------------------------------------------------------------------------
+
+def test_kioskctl_config_check_accepts_the_shipped_config() -> None:
+    done = run_kioskctl("config", "check", "--config", str(SHIPPED))
+    assert done.returncode == 0, done.stderr
+    assert "OK" in done.stdout and "9 service groups" in done.stdout
+
+
+def test_kioskctl_config_check_lists_each_problem_and_exits_2(config_dir: Path, edit) -> None:
+    kiosk = config_dir / "kiosk.toml"
+    services = config_dir / "services.toml"
+    edit(kiosk, 'timezone = "Asia/Shanghai"', 'timezone = "Asia/Shangai"')
+    edit(kiosk, 'monday = ["09:00-12:00", "13:30-17:30"]', 'monday = ["9:00-12", "13:30-17:30"]')
+    edit(kiosk, 'tuesday = ["09:00-12:00", "13:30-17:30"]', 'tuesday = ["09:00-12:00", "11:30-17:30"]')
+    edit(kiosk, "elderly_age = 60", "elderly_agee = 60")
+    edit(services, 'prefix = "B"', 'prefix = "b1"')
+    edit(services, 'daily_quota = 200\nservice_minutes = 10\nwindows = ["14"',
+         'daily_quota = 1000\nservice_minutes = 10\nwindows = ["14"')
+
+    done = run_kioskctl("config", "check", "--config", str(config_dir))
+
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "OK" not in done.stdout
+    lines = done.stderr.splitlines()
+    assert "6 problem" in lines[0]
+    for file, key, word in [
+        ("kiosk.toml", "hall.timezone", "Asia/Shangai"),
+        ("kiosk.toml", "hours.monday", "9:00-12"),
+        ("kiosk.toml", "hours.tuesday", "overlap"),
+        ("kiosk.toml", "queue.elderly_agee", "unknown key"),
+        ("services.toml", "groups[1](id=realestate).prefix", ""),
+        ("services.toml", "groups[3](id=social)", "daily_quota 1000"),
+    ]:
+        assert any(line.strip().startswith(f"{file}: {key}: ") and word in line for line in lines), \
+            f"{file}: {key}: {word} not in stderr:\n{done.stderr}"
+
+
+def test_kioskctl_config_check_missing_folder_exits_2(tmp_path: Path) -> None:
+    done = run_kioskctl("config", "check", "--config", str(tmp_path / "nowhere"))
+    assert done.returncode == 2
+    assert "kiosk.toml: (file): file not found" in done.stderr
+    assert "services.toml: (file): file not found" in done.stderr
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG kiosk/cli.py build_parser: --config/--json are declared on the top-level parser AND on every "
+    "subcommand (parents=[common]); argparse lets the subcommand's default None overwrite the top-level "
+    "value, so 'kioskctl --config DIR config check' silently checks the default folder and prints OK "
+    "for a broken DIR"))
+def test_kioskctl_config_option_before_the_command_is_honoured(config_dir: Path, edit) -> None:
+    edit(config_dir / "kiosk.toml", 'timezone = "Asia/Shanghai"', 'timezone = "Asia/Shangai"')
+    done = run_kioskctl("--config", str(config_dir), "config", "check")
+    assert done.returncode == 2, done.stdout
+    assert "hall.timezone" in done.stderr
