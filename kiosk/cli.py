@@ -91,10 +91,11 @@ def cmd_queue_finish(args: argparse.Namespace, config: KioskConfig) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # SUPPRESS: an option given before the command is not overwritten by the command's own default.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="DIR",
+    common.add_argument("--config", metavar="DIR", default=argparse.SUPPRESS,
                         help=f"configuration folder (default: {default_config_dir()})")
-    common.add_argument("--json", action="store_true", help="print JSON")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     parser = argparse.ArgumentParser(prog="kioskctl", description=__doc__, parents=[common])
     sub = parser.add_subparsers(dest="area", required=True)
 
@@ -126,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    for name, default in (("config", None), ("json", False)):
+        vars(args).setdefault(name, default)
     try:
         config = load_config(args.config)
     except ConfigError as exc:

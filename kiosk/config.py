@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from kiosk.errors import KioskError
 
@@ -26,8 +26,20 @@ BUNDLED_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 M = TypeVar("M", bound=BaseModel)
 _SESSION = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
-Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
-Prefix = Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]
+_SLUG = r"^[a-z][a-z0-9_-]{0,31}$"
+_PREFIX = r"^[A-Z]{1,2}$"
+_OPTIONAL_PREFIX = r"^([A-Z]{1,2})?$"
+_KIOSK_ID = r"^[A-Za-z0-9_-]{1,16}$"
+_SHA256 = r"^[0-9a-f]{64}$"
+_PATTERN_HELP = {
+    _SLUG: "must be 1-32 lower-case letters, digits, '-' or '_', starting with a letter (e.g. realestate)",
+    _PREFIX: "must be one or two capital letters A-Z (e.g. B)",
+    _OPTIONAL_PREFIX: "must be empty or one or two capital letters A-Z (e.g. V)",
+    _KIOSK_ID: "must be 1-16 letters, digits, '-' or '_' (e.g. K01)",
+    _SHA256: "must be the SHA-256 of the PIN as 64 lower-case hex digits (sha256sum)",
+}
+Slug = Annotated[str, Field(pattern=_SLUG)]
+Prefix = Annotated[str, Field(pattern=_PREFIX)]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -82,7 +94,7 @@ class HallConfig(Strict):
 
 
 class KioskSection(Strict):
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
+    id: Annotated[str, Field(pattern=_KIOSK_ID)]
     state_dir: str = "/var/lib/kiosk"
     # Opened by the QR code on a ticket; {number}, {day} and {kiosk} are filled in.
     ticket_status_url: str = "https://hall.example.gov.cn/ticket?day={day}&number={number}"
@@ -92,7 +104,7 @@ class KioskSection(Strict):
     def _template(cls, value: str) -> str:
         try:
             value.format(number="A001", day="2026-01-01", kiosk="K01")
-        except (KeyError, IndexError, ValueError) as exc:
+        except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
             raise ValueError("may only use the placeholders {number}, {day} and {kiosk}") from exc
         return value
 
@@ -130,6 +142,13 @@ class HoursConfig(Strict):
                     f"{after.start:%H:%M}-{after.end:%H:%M} overlap")
         return ordered
 
+    @model_validator(mode="after")
+    def _holiday_or_workday(self) -> HoursConfig:
+        both = sorted(set(self.holidays) & set(self.workdays))
+        if both:
+            raise ValueError(f"{', '.join(d.isoformat() for d in both)} listed both in holidays and in workdays")
+        return self
+
     def sessions_for_weekday(self, weekday: int) -> list[Session]:
         return list(getattr(self, _WEEKDAYS[weekday]))
 
@@ -164,7 +183,7 @@ class AccessibilityConfig(Strict):
 
 
 class AdminConfig(Strict):
-    pin_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    pin_sha256: Annotated[str, Field(pattern=_SHA256)]
 
 
 class KioskFile(Strict):
@@ -186,21 +205,23 @@ class GroupConfig(Strict):
     prefix: Prefix
     name_zh: Text
     name_en: Text
-    daily_quota: Annotated[int, Field(ge=1, le=9999)]
     number_digits: Annotated[int, Field(ge=2, le=4)] = 3
+    daily_quota: Annotated[int, Field(ge=1, le=9999)]
     service_minutes: Annotated[float, Field(gt=0, le=240)] = 10
     windows: Annotated[list[Annotated[str, Field(min_length=1, max_length=16)]], Field(min_length=1)]
     identity: Literal["required", "optional", "none"] = "optional"
     # Green-channel tickets get their own series with this prefix; empty: same series, flagged.
-    priority_prefix: Annotated[str, Field(pattern=r"^([A-Z]{1,2})?$")] = ""
+    priority_prefix: Annotated[str, Field(pattern=_OPTIONAL_PREFIX)] = ""
     wait_area_zh: str = ""
     wait_area_en: str = ""
 
-    @model_validator(mode="after")
-    def _quota_fits_digits(self) -> GroupConfig:
-        if self.daily_quota >= 10 ** self.number_digits:
-            raise ValueError(f"daily_quota {self.daily_quota} does not fit in {self.number_digits} digits")
-        return self
+    @field_validator("daily_quota")
+    @classmethod
+    def _quota_fits_digits(cls, quota: int, info: ValidationInfo) -> int:
+        digits = info.data.get("number_digits", 3)
+        if quota >= 10**digits:
+            raise ValueError(f"{quota} numbers do not fit in number_digits = {digits}")
+        return quota
 
 
 class Material(Strict):
@@ -332,35 +353,48 @@ def _validate(model: type[M], file: str, data: dict[str, Any]) -> tuple[M | None
             message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 message = "unknown key (check the spelling)"
+            elif err["type"] == "string_pattern_mismatch":
+                message = _PATTERN_HELP.get(str(err.get("ctx", {}).get("pattern")), message)
             problems.append(Problem(file, _key_path(tuple(err["loc"]), data), message))
         return None, problems
 
 
-def _cross_checks(services: ServicesFile) -> list[Problem]:
+def _items(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = data.get(key)
+    return [v if isinstance(v, dict) else {} for v in value] if isinstance(value, list) else []
+
+
+def _cross_checks(data: dict[str, Any]) -> list[Problem]:
+    """Checks across entries (unique ids and prefixes, matters naming a group), on the raw data so that
+    they are reported together with the schema's problems."""
     problems: list[Problem] = []
     seen_ids: dict[str, int] = {}
     seen_prefixes: dict[str, str] = {}
-    for i, group in enumerate(services.groups):
-        key = f"groups[{i}](id={group.id})"
-        if group.id in seen_ids:
-            problems.append(Problem(SERVICES_FILE, f"{key}.id", f"'{group.id}' is used by groups[{seen_ids[group.id]}] too"))
-        seen_ids.setdefault(group.id, i)
+    for i, group in enumerate(_items(data, "groups")):
+        gid = group.get("id")
+        key = f"groups[{i}](id={gid})" if isinstance(gid, str) else f"groups[{i}]"
+        if isinstance(gid, str):
+            if gid in seen_ids:
+                problems.append(Problem(SERVICES_FILE, f"{key}.id", f"'{gid}' is used by groups[{seen_ids[gid]}] too"))
+            seen_ids.setdefault(gid, i)
         for field_name in ("prefix", "priority_prefix"):
-            prefix = getattr(group, field_name)
-            if not prefix:
+            prefix = group.get(field_name)
+            if not isinstance(prefix, str) or not prefix:
                 continue
             if prefix in seen_prefixes:
                 problems.append(Problem(SERVICES_FILE, f"{key}.{field_name}",
                                         f"prefix '{prefix}' is already used by group '{seen_prefixes[prefix]}'"))
-            seen_prefixes.setdefault(prefix, group.id)
+            seen_prefixes.setdefault(prefix, str(gid))
     matter_ids: set[str] = set()
-    for i, matter in enumerate(services.matters):
-        key = f"matters[{i}](id={matter.id})"
-        if matter.group not in seen_ids:
-            problems.append(Problem(SERVICES_FILE, f"{key}.group", f"no service group has the id '{matter.group}'"))
-        if matter.id in matter_ids:
-            problems.append(Problem(SERVICES_FILE, f"{key}.id", f"'{matter.id}' is used by another matter too"))
-        matter_ids.add(matter.id)
+    for i, matter in enumerate(_items(data, "matters")):
+        mid, group_id = matter.get("id"), matter.get("group")
+        key = f"matters[{i}](id={mid})" if isinstance(mid, str) else f"matters[{i}]"
+        if isinstance(group_id, str) and group_id not in seen_ids:
+            problems.append(Problem(SERVICES_FILE, f"{key}.group", f"no service group has the id '{group_id}'"))
+        if isinstance(mid, str):
+            if mid in matter_ids:
+                problems.append(Problem(SERVICES_FILE, f"{key}.id", f"'{mid}' is used by another matter too"))
+            matter_ids.add(mid)
     return problems
 
 
@@ -378,9 +412,7 @@ def load_config(config_dir: Path | str | None = None) -> KioskConfig:
         problems += found
     if services_data is not None:
         services, found = _validate(ServicesFile, SERVICES_FILE, services_data)
-        problems += found
-        if services is not None:
-            problems += _cross_checks(services)
+        problems += found + _cross_checks(services_data)
     if problems or kiosk_file is None or services is None:
         raise ConfigError(problems)
     return KioskConfig(kiosk_file, services, folder)

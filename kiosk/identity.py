@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,7 +17,7 @@ from kiosk.errors import KioskError
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
-_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+_ID_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 class InvalidIdNumber(KioskError):
@@ -45,16 +46,17 @@ def birth_date_of(id_number: str) -> date:
 def normalize_id_number(raw: str, today: date | None = None) -> str:
     """Validate an 18-character ID number and return it upper-cased.
 
-    Raises ``InvalidIdNumber`` for a wrong length or character, a wrong check digit, or a birth date
-    that does not exist or lies in the future.
+    Full-width digits (typed with a Chinese input method) are converted to ASCII. Raises
+    ``InvalidIdNumber`` for a wrong length or character, a wrong check digit, or a birth date that does
+    not exist or lies after ``today`` (default: the system date).
     """
-    number = raw.strip().upper()
+    number = unicodedata.normalize("NFKC", raw).strip().upper()
     if not _ID_PATTERN.match(number):
         raise InvalidIdNumber("must be 17 digits and a digit or X")
     if check_digit(number[:17]) != number[17]:
         raise InvalidIdNumber("check digit does not match")
     born = birth_date_of(number)
-    if born.year < 1900 or (today is not None and born > today):
+    if born.year < 1900 or born > (today or date.today()):
         raise InvalidIdNumber("birth date out of range")
     return number
 

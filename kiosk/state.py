@@ -9,6 +9,7 @@ from pathlib import Path
 from kiosk.config import KioskConfig
 
 SALT_FILE = "id-salt"
+SALT_BYTES = 32
 
 
 class StateDir:
@@ -32,17 +33,32 @@ class StateDir:
         return path
 
     def id_salt(self) -> bytes:
-        """The per-kiosk secret that salts ID-number hashes; made once, readable by the owner only."""
+        """The per-kiosk secret that salts ID-number hashes; made once, readable by the owner only.
+
+        It is written to a temporary file and linked into place, so a crash never leaves a short salt
+        and two processes starting together agree on one.
+        """
         path = self.root / SALT_FILE
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            pass
-        salt = secrets.token_bytes(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, salt)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        return salt
+        while True:
+            try:
+                salt = path.read_bytes()
+            except FileNotFoundError:
+                salt = b""
+            if len(salt) == SALT_BYTES:
+                return salt
+            tmp = self.root / f".{SALT_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, secrets.token_bytes(SALT_BYTES))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                if path.exists():
+                    os.replace(tmp, path)  # a damaged salt from before: nothing valid can depend on it
+                else:
+                    os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process made it first: read theirs
+            finally:
+                tmp.unlink(missing_ok=True)

@@ -42,7 +42,7 @@ SCREEN_MODULES = ("widgets", "home", "groups", "identify", "result")
 
 def qr_png(payload: str) -> bytes:
     """A QR code as PNG bytes (made on a worker thread; the texture is made on the main thread)."""
-    image = qrcode.make(payload, box_size=10, border=2)
+    image = qrcode.make(payload, box_size=10, border=4)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()

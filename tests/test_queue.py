@@ -127,11 +127,6 @@ def test_no_restart_at_utc_midnight(config_dir: Path, edit, make_queue: MakeQueu
     assert (ticket.number, ticket.day) == ("A002", date(2026, 11, 25))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG kiosk/queue/service.py LocalQueueService.issue (and call_next/finish): the clock's datetime is "
-    "stored as is; SQLite's DateTime drops the zone, and _as_utc() reads it back as UTC, so a clock that "
-    "returns an aware non-UTC time (e.g. datetime.now(ZoneInfo('Asia/Shanghai'))) shifts issued_at by 8 h; "
-    "'now' should be converted with .astimezone(UTC) before it is stored"))
 def test_a_clock_in_local_time_gives_the_same_instant(config: KioskConfig, state_dir: Path, clock) -> None:
     utc_now = clock()
     queue = embedded_queue(config, clock=lambda: utc_now.astimezone(SHANGHAI))  # same instant, other zone
@@ -324,11 +319,6 @@ def test_only_masked_id_and_a_salted_hash_are_stored(queue: LocalQueueService, s
     assert keys["V001"] != hashlib.sha256(ELDER_ID.encode()).hexdigest()  # salted, not a bare hash
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG kiosk/state.py StateDir.id_salt: the salt file is created (O_CREAT|O_EXCL) before the bytes are "
-    "written; a crash in between leaves an empty file that is then used forever as the salt (b''), so "
-    "ID hashes become unsalted HMACs anyone can recompute; an empty/short salt file should be replaced or "
-    "refused, and the salt written to a temp file and renamed into place"))
 def test_an_empty_salt_file_left_by_a_crash_is_not_used(state_dir: Path) -> None:
     state_dir.mkdir(parents=True)
     (state_dir / "id-salt").write_bytes(b"")

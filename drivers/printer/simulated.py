@@ -86,7 +86,7 @@ def render_png(document: Document, paper_width_mm: int = 80) -> Image.Image:
             ImageDraw.Draw(img).line((MARGIN, BASE_HEIGHT // 2, width - MARGIN, BASE_HEIGHT // 2), fill=0, width=2)
             pieces.append(img)
         elif isinstance(block, QrCode):
-            qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=2)
+            qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=4)
             qr.add_data(block.payload)
             code = qr.make_image(fill_color="black", back_color="white").get_image().convert("L")
             img = Image.new("L", (width, code.height), 255)

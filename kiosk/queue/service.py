@@ -156,7 +156,7 @@ class LocalQueueService:
     def issue(self, group_id: str, identity: Identity | None = None,
               priority: Priority = Priority.NONE) -> Ticket:
         group = self._group(group_id)
-        now = self._clock()
+        now = self._clock().astimezone(UTC)
         state = self._hours.state(now)
         if not state.open:
             raise QueueClosed(state.next_open, state.reason)
@@ -217,7 +217,7 @@ class LocalQueueService:
             return [self._status(conn, g) for g in self._config.services.groups]
 
     def _status(self, conn: Connection, group: GroupConfig) -> GroupStatus:
-        now = self._clock()
+        now = self._clock().astimezone(UTC)
         day = self.business_day(now).isoformat()
         waiting, priority_waiting = conn.execute(
             select(func.count(),
@@ -230,10 +230,9 @@ class LocalQueueService:
                                            tickets.c.status == TicketStatus.CALLED)
             .order_by(tickets.c.called_at.desc())
         ).scalars())
-        counts = dict(conn.execute(
+        counts = {key: value for key, value in conn.execute(
             select(counters.c.key, counters.c.value).where(
-                counters.c.day == day, counters.c.key.in_([f"quota:{group.id}", f"seq:{group.prefix}"]))
-        ).tuples().all())
+                counters.c.day == day, counters.c.key.in_([f"quota:{group.id}", f"seq:{group.prefix}"])))}
         issued = int(counts.get(f"quota:{group.id}", 0))
         refusal = ""
         if not self._hours.state(now).open:
@@ -254,7 +253,7 @@ class LocalQueueService:
     def call_next(self, group_id: str, window: str) -> Ticket | None:
         """Call the next waiting ticket of the group to ``window``: green channel first."""
         group = self._group(group_id)
-        now = self._clock()
+        now = self._clock().astimezone(UTC)
         day = self.business_day(now).isoformat()
         order = (case((tickets.c.priority != Priority.NONE, 0), else_=1), tickets.c.issued_at, tickets.c.id)
         with self._engine.begin() as conn:
@@ -276,7 +275,7 @@ class LocalQueueService:
 
     def finish(self, number: str, served: bool = True) -> Ticket:
         """Mark a called ticket served (or a no-show); its service time feeds the wait estimates."""
-        now = self._clock()
+        now = self._clock().astimezone(UTC)
         day = self.business_day(now).isoformat()
         status = TicketStatus.SERVED if served else TicketStatus.NO_SHOW
         with self._engine.begin() as conn:
