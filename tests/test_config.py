@@ -77,7 +77,8 @@ def test_shipped_config_is_the_default_bundle() -> None:
 
 # -- broken files ---------------------------------------------------------------------------------
 
-def test_every_schema_problem_of_both_files_is_listed(config_dir: Path, edit) -> None:
+def break_both_files(config_dir: Path, edit) -> tuple[Path, Path]:
+    """Six mistakes a maintainer might make, spread over both files."""
     kiosk = config_dir / "kiosk.toml"
     services = config_dir / "services.toml"
     edit(kiosk, 'timezone = "Asia/Shanghai"', 'timezone = "Asia/Shangai"')
@@ -87,6 +88,11 @@ def test_every_schema_problem_of_both_files_is_listed(config_dir: Path, edit) ->
     edit(services, 'prefix = "B"', 'prefix = "b1"')
     edit(services, 'daily_quota = 200\nservice_minutes = 10\nwindows = ["14"',
          'daily_quota = 1000\nservice_minutes = 10\nwindows = ["14"')
+    return kiosk, services
+
+
+def test_every_schema_problem_of_both_files_is_listed(config_dir: Path, edit) -> None:
+    kiosk, services = break_both_files(config_dir, edit)
     edit(services, 'service_minutes = 12\nwindows = ["17"', 'service_minutse = 12\nwindows = ["17"')
 
     problems = problems_of(config_dir)
@@ -193,15 +199,7 @@ def test_kioskctl_config_check_accepts_the_shipped_config() -> None:
 
 
 def test_kioskctl_config_check_lists_each_problem_and_exits_2(config_dir: Path, edit) -> None:
-    kiosk = config_dir / "kiosk.toml"
-    services = config_dir / "services.toml"
-    edit(kiosk, 'timezone = "Asia/Shanghai"', 'timezone = "Asia/Shangai"')
-    edit(kiosk, 'monday = ["09:00-12:00", "13:30-17:30"]', 'monday = ["9:00-12", "13:30-17:30"]')
-    edit(kiosk, 'tuesday = ["09:00-12:00", "13:30-17:30"]', 'tuesday = ["09:00-12:00", "11:30-17:30"]')
-    edit(kiosk, "elderly_age = 60", "elderly_agee = 60")
-    edit(services, 'prefix = "B"', 'prefix = "b1"')
-    edit(services, 'daily_quota = 200\nservice_minutes = 10\nwindows = ["14"',
-         'daily_quota = 1000\nservice_minutes = 10\nwindows = ["14"')
+    kiosk, services = break_both_files(config_dir, edit)
 
     done = run_kioskctl("config", "check", "--config", str(config_dir))
 
