@@ -6,20 +6,17 @@ Exit codes: 0 done, 2 bad configuration or usage, 3 refused (closed, quota, inva
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from kiosk.cli_output import EXIT_CONFIG, EXIT_REFUSED, emit
 from kiosk.config import ConfigError, KioskConfig, default_config_dir, load_config
 from kiosk.errors import KioskError
 from kiosk.identity import Identity
 from kiosk.queue.model import Priority, Ticket
 from kiosk.services import embedded_queue
-
-EXIT_CONFIG = 2
-EXIT_REFUSED = 3
 
 
 def _ticket_json(ticket: Ticket) -> dict[str, Any]:
@@ -27,10 +24,6 @@ def _ticket_json(ticket: Ticket) -> dict[str, Any]:
     data.update(day=ticket.day.isoformat(), issued_at=ticket.issued_at.isoformat(),
                 priority=ticket.priority.value, status=ticket.status.value)
     return data
-
-
-def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
 
 
 def cmd_config_check(args: argparse.Namespace, config: KioskConfig) -> int:
@@ -55,7 +48,7 @@ def cmd_ticket_issue(args: argparse.Namespace, config: KioskConfig) -> int:
         ticket = queue.issue(args.group, identity, Priority(args.priority))
         printed = ""
     group = config.group(ticket.group_id)
-    _emit(args, _ticket_json(ticket),
+    emit(args, _ticket_json(ticket),
           f"{ticket.number}  {group.name_zh} / {group.name_en}  ahead: {ticket.people_ahead}  "
           f"wait: {ticket.wait_minutes} min  priority: {ticket.priority.value}"
           + (f"  id: {ticket.id_masked}" if ticket.id_masked else "") + (f"  {printed}" if printed else ""))
@@ -65,7 +58,7 @@ def cmd_ticket_issue(args: argparse.Namespace, config: KioskConfig) -> int:
 def cmd_queue_status(args: argparse.Namespace, config: KioskConfig) -> int:
     statuses = embedded_queue(config).statuses()
     if args.json:
-        _emit(args, [{**asdict(s), "id": s.group_id, "serving": list(s.serving)} for s in statuses], "")
+        emit(args, [{**asdict(s), "id": s.group_id, "serving": list(s.serving)} for s in statuses], "")
         return 0
     print(f"{'id':<12}{'name':<28}{'waiting':>8}{'next':>7}{'wait':>7}  issued/quota  state")
     for s in statuses:
@@ -78,15 +71,15 @@ def cmd_queue_status(args: argparse.Namespace, config: KioskConfig) -> int:
 def cmd_queue_call(args: argparse.Namespace, config: KioskConfig) -> int:
     ticket = embedded_queue(config).call_next(args.group, args.window)
     if ticket is None:
-        _emit(args, None, f"nobody is waiting for {args.group}")
+        emit(args, None, f"nobody is waiting for {args.group}")
         return 0
-    _emit(args, _ticket_json(ticket), f"{ticket.number} -> window {ticket.window}")
+    emit(args, _ticket_json(ticket), f"{ticket.number} -> window {ticket.window}")
     return 0
 
 
 def cmd_queue_finish(args: argparse.Namespace, config: KioskConfig) -> int:
     ticket = embedded_queue(config).finish(args.number, served=not args.no_show)
-    _emit(args, _ticket_json(ticket), f"{ticket.number}: {ticket.status.value}")
+    emit(args, _ticket_json(ticket), f"{ticket.number}: {ticket.status.value}")
     return 0
 
 
