@@ -9,14 +9,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 from kiosk.cli_output import EXIT_CONFIG, EXIT_REFUSED, emit
+from kiosk.cli_printer import add_port_options, open_desk
+from kiosk.cli_printer import register as register_printer
 from kiosk.config import ConfigError, KioskConfig, default_config_dir, load_config
+from kiosk.desk import IssueOutcome
 from kiosk.errors import KioskError
 from kiosk.identity import Identity
 from kiosk.queue.model import Priority, Ticket
-from kiosk.services import embedded_queue
+from kiosk.services import embedded_queue, embedded_reprints
 
 
 def _ticket_json(ticket: Ticket) -> dict[str, Any]:
@@ -34,24 +38,39 @@ def cmd_config_check(args: argparse.Namespace, config: KioskConfig) -> int:
 
 def cmd_ticket_issue(args: argparse.Namespace, config: KioskConfig) -> int:
     identity = Identity.from_id_number(args.id_number, source="kioskctl") if args.id_number else None
-    queue = embedded_queue(config)
     if args.print:
-        from drivers.factory import printer_from_config
-        from kiosk.desk import TicketDesk
-        from kiosk.state import StateDir
-
-        outcome = TicketDesk(queue, printer_from_config(config, StateDir.for_config(config)), config) \
-            .take_number(args.group, identity, Priority(args.priority))
+        outcome = open_desk(args, config).take_number(args.group, identity, Priority(args.priority))
         ticket = outcome.ticket
-        printed = "printed" if outcome.printed else f"NOT printed ({outcome.print_error.bilingual()})"  # type: ignore[union-attr]
+        printed = _printed_text(outcome)
     else:
-        ticket = queue.issue(args.group, identity, Priority(args.priority))
+        ticket = embedded_queue(config).issue(args.group, identity, Priority(args.priority))
         printed = ""
     group = config.group(ticket.group_id)
     emit(args, _ticket_json(ticket),
           f"{ticket.number}  {group.name_zh} / {group.name_en}  ahead: {ticket.people_ahead}  "
           f"wait: {ticket.wait_minutes} min  priority: {ticket.priority.value}"
           + (f"  id: {ticket.id_masked}" if ticket.id_masked else "") + (f"  {printed}" if printed else ""))
+    return 0
+
+
+def _printed_text(outcome: IssueOutcome) -> str:
+    return "printed" if outcome.print_error is None else f"NOT printed ({outcome.print_error.bilingual()})"
+
+
+def cmd_ticket_reprint(args: argparse.Namespace, config: KioskConfig) -> int:
+    day = date.fromisoformat(args.day) if args.day else None
+    outcome = open_desk(args, config).reprint(args.number, day)
+    emit(args, {**_ticket_json(outcome.ticket), "printed": outcome.printed,
+                "error": outcome.print_error.code if outcome.print_error else ""},
+         f"{outcome.ticket.number}: {_printed_text(outcome)}")
+    return 0 if outcome.printed else EXIT_REFUSED
+
+
+def cmd_ticket_unprinted(args: argparse.Namespace, config: KioskConfig) -> int:
+    pending = embedded_reprints(config).pending()
+    emit(args, [{"day": p.day.isoformat(), "number": p.number, "reason": p.reason,
+                 "recorded_at": p.recorded_at.isoformat()} for p in pending],
+         "\n".join(f"{p.day}  {p.number:<8} {p.reason}" for p in pending) or "every ticket was printed")
     return 0
 
 
@@ -102,7 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--id-number", help="the citizen's ID number (shown and stored masked only)")
     issue.add_argument("--priority", choices=[p.value for p in Priority], default=Priority.NONE.value)
     issue.add_argument("--print", action="store_true", help="print the ticket on the configured printer")
+    add_port_options(issue)
     issue.set_defaults(func=cmd_ticket_issue)
+    reprint = ticket.add_parser("reprint", parents=[common], help="print an issued ticket again")
+    reprint.add_argument("number")
+    reprint.add_argument("--day", help="YYYY-MM-DD (default: today)")
+    add_port_options(reprint)
+    reprint.set_defaults(func=cmd_ticket_reprint)
+    ticket.add_parser("unprinted", parents=[common], help="tickets whose print failed and await a reprint") \
+        .set_defaults(func=cmd_ticket_unprinted)
 
     queue = sub.add_parser("queue", help="queue state and windows").add_subparsers(dest="action", required=True)
     queue.add_parser("status", parents=[common], help="every group's waiting count and next number") \
@@ -115,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     finish.add_argument("number")
     finish.add_argument("--no-show", action="store_true", help="the citizen did not come")
     finish.set_defaults(func=cmd_queue_finish)
+    register_printer(sub, common)
     return parser
 
 

@@ -160,9 +160,29 @@ class QueueConfig(Strict):
 
 
 class PrinterConfig(Strict):
-    driver: Literal["simulated"] = "simulated"
+    """The ticket printer: "simulated" (PNG files) or "escpos" (a serial ESC/POS thermal printer)."""
+
+    driver: Literal["simulated", "escpos"] = "simulated"
+    # Simulated printer: where ticket images go (default <state_dir>/tickets).
     output_dir: str = ""
     paper_width_mm: Literal[58, 80] = 80
+    # Characters per line in the printer's standard font (58 mm: 32; 80 mm: 48, or 42 on some models).
+    columns: Literal[32, 42, 48] | None = None
+    # A device path (/dev/ttyUSB0, a udev symlink) or a pyserial URL (socket://host:port, loop://).
+    port: Annotated[str, Field(min_length=1)] = "/dev/ttyUSB0"
+    baudrate: Literal[1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] = 9600
+    parity: Literal["none", "even", "odd"] = "none"
+    stopbits: Literal[1, 2] = 1
+    flow_control: Literal["none", "rtscts", "dsrdtr", "xonxoff"] = "none"
+    # How long one status answer or one write may take before the printer counts as offline.
+    timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 2.0
+    qr_module_size: Annotated[int, Field(ge=1, le=16)] = 6
+    qr_error_correction: Literal["L", "M", "Q", "H"] = "M"
+    cut: Literal["partial", "full"] = "partial"
+
+    @property
+    def line_columns(self) -> int:
+        return self.columns or (32 if self.paper_width_mm == 58 else 48)
 
 
 class CardReaderConfig(Strict):

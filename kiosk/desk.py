@@ -1,18 +1,20 @@
 """Taking a number end to end: check the printer, issue, build the ticket, print, report.
 
-A print fault never loses a number: the outcome carries the ticket and the fault, and the screen
-shows the number with its QR code instead.
+A print fault never loses a number: the outcome carries the ticket and the fault, the screen shows the
+number with its QR code instead, and the ticket is recorded for a reprint by staff.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from drivers.printer.base import PrinterError, TicketPrinter, error_for_status
 from kiosk.config import KioskConfig
 from kiosk.identity import Identity
 from kiosk.queue.model import Priority, Ticket
+from kiosk.queue.reprints import ReprintLog
 from kiosk.queue.service import QueueService
 from kiosk.ticket import Document, ticket_document, ticket_status_url
 
@@ -21,7 +23,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class IssueOutcome:
-    """A number that was issued, and whether its ticket came out of the printer."""
+    """A number that was issued (or reprinted), and whether its ticket came out of the printer."""
 
     ticket: Ticket
     document: Document
@@ -31,24 +33,23 @@ class IssueOutcome:
 
 
 class TicketDesk:
-    """The kiosk's "take a number" operation over a queue and a printer. Blocking: run it off the UI thread."""
+    """The kiosk's "take a number" over a queue and a printer. Blocking: run it off the UI thread."""
 
-    def __init__(self, queue: QueueService, printer: TicketPrinter, config: KioskConfig) -> None:
+    def __init__(self, queue: QueueService, printer: TicketPrinter, config: KioskConfig,
+                 reprints: ReprintLog) -> None:
         self.queue = queue
         self.printer = printer
         self.config = config
+        self.reprints = reprints
 
-    def _printer_fault(self) -> PrinterError | None:
+    def printer_fault(self) -> PrinterError | None:
+        """Why a ticket cannot be printed now, or None when it can."""
         try:
             return error_for_status(self.printer.status())
         except PrinterError as exc:
             return exc
 
-    def take_number(self, group_id: str, identity: Identity | None = None,
-                    priority: Priority = Priority.NONE) -> IssueOutcome:
-        """Issue a number of ``group_id`` and print its ticket; queue refusals propagate as raised."""
-        fault = self._printer_fault()
-        ticket = self.queue.issue(group_id, identity, priority)
+    def _print(self, ticket: Ticket, fault: PrinterError | None, record: bool = True) -> IssueOutcome:
         document = ticket_document(ticket, self.config)
         url = ticket_status_url(ticket, self.config)
         if fault is None:
@@ -57,5 +58,22 @@ class TicketDesk:
                 return IssueOutcome(ticket, document, url, printed=True)
             except PrinterError as exc:
                 fault = exc
-        log.warning("ticket %s issued but not printed: %s", ticket.number, fault.code)
+        log.warning("ticket %s not printed: %s (%s)", ticket.number, fault.code, fault.detail)
+        if record:
+            self.reprints.record(ticket, fault.code)
         return IssueOutcome(ticket, document, url, printed=False, print_error=fault)
+
+    def take_number(self, group_id: str, identity: Identity | None = None,
+                    priority: Priority = Priority.NONE) -> IssueOutcome:
+        """Issue a number of ``group_id`` and print its ticket; queue refusals propagate as raised."""
+        fault = self.printer_fault()
+        ticket = self.queue.issue(group_id, identity, priority)
+        return self._print(ticket, fault)
+
+    def reprint(self, number: str, day: date | None = None) -> IssueOutcome:
+        """Print an issued ticket again (staff); a success clears it from the reprint record."""
+        ticket = self.queue.ticket(number, day)
+        outcome = self._print(ticket, None, record=False)
+        if outcome.printed:
+            self.reprints.resolve(ticket.day, ticket.number)
+        return outcome

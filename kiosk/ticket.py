@@ -7,9 +7,10 @@ cut). The ESC/POS encoder turns it into bytes; the simulated printer into a PNG.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from kiosk.config import KioskConfig
+from kiosk.config import KioskConfig, Material, MatterConfig
 from kiosk.queue.model import Ticket
 from kiosk.timefmt import wait_phrase
 
@@ -95,14 +96,57 @@ def ticket_document(ticket: Ticket, config: KioskConfig) -> Document:
     if group.wait_area_zh:
         blocks.append(Text(f"{group.wait_area_zh}  {group.wait_area_en}".strip(), 1, c))
     blocks += [
-        Text(f"取号时间 Issued  {local:%Y-%m-%d %H:%M}", 1, c),
+        Text(f"{local:%Y-%m-%d %H:%M}", 1, c),
         QrCode(ticket_status_url(ticket, config)),
-        Text("扫码查看排队进度  Scan to follow your place in the queue", 1, c),
+        Text("扫码查看排队进度 Scan for live status", 1, c),
         Rule(),
-        Text("请留意叫号，过号请到服务台。请妥善保管此票。", 1, c),
-        Text("Listen for your number. Please keep this ticket.", 1, c),
-        Text(f"{ticket.kiosk_id}  咨询电话 Tel {hall.phone}" if hall.phone else ticket.kiosk_id, 1, c),
+        Text("请留意叫号，妥善保管此票。", 1, c),
+        Text("Listen for your number. Keep this ticket.", 1, c),
+        Text(f"{ticket.kiosk_id}  电话 Tel {hall.phone}" if hall.phone else ticket.kiosk_id, 1, c),
         Feed(3),
         Cut(),
     ]
     return Document(f"{ticket.day.isoformat()}-{ticket.number}", tuple(blocks))
+
+
+def _materials_line(index: int, material: Material) -> str:
+    counts = []
+    if material.original:
+        counts.append(f"原件{material.original}份")
+    if material.copies:
+        counts.append(f"复印件{material.copies}份")
+    note = f"；{material.note_zh}" if material.note_zh else ""
+    name = f"{material.name_zh} {material.name_en}".strip()
+    return f"{index}. {name}（{'，'.join(counts) or '按需'}{note}）"
+
+
+def checklist_document(matter: MatterConfig, config: KioskConfig, printed_at: datetime) -> Document:
+    """The one-time checklist (一次性告知单) of a matter: what to bring, where to go, how long it takes."""
+    hall = config.kiosk.hall
+    group = config.group(matter.group)
+    c, left = Align.CENTER, Align.LEFT
+    blocks: list[Block] = [
+        Text(hall.name_zh, 1, c, bold=True),
+        Text("一次性告知单", 2, c, bold=True),
+        Text("One-time checklist of required materials", 1, c),
+        Rule(),
+        Text(matter.name_zh, 2, left, bold=True),
+        Text(matter.name_en, 1, left),
+        Text(f"业务类别 Service: {group.name_zh} {group.name_en}", 1, left),
+    ]
+    for label, value in (("办理单位 Unit", matter.unit_zh), ("办理地点 Where", matter.place_zh),
+                         ("办理时限 Time limit", matter.time_limit_zh), ("收费标准 Fees", matter.fee_zh),
+                         ("咨询电话 Phone", matter.phone or hall.phone)):
+        if value:
+            blocks.append(Text(f"{label}: {value}", 1, left))
+    if matter.appointment_required:
+        blocks.append(Text("本事项需提前预约 Appointment required", 1, left, bold=True))
+    blocks += [Rule(), Text("所需材料 Required materials", 1, left, bold=True)]
+    blocks += [Text(_materials_line(i, m), 1, left) for i, m in enumerate(matter.materials, 1)]
+    if matter.steps_zh:
+        blocks += [Text("办理流程 Steps", 1, left, bold=True), Text(" → ".join(matter.steps_zh), 1, left)]
+    if matter.basis_zh:
+        blocks.append(Text(f"办理依据 Legal basis: {matter.basis_zh}", 1, left))
+    local = printed_at.astimezone(config.timezone)
+    blocks += [Rule(), Text(f"打印时间 Printed {local:%Y-%m-%d %H:%M}", 1, c), Feed(3), Cut()]
+    return Document(f"checklist-{matter.id}-{local:%Y%m%d%H%M%S}", tuple(blocks))

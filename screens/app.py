@@ -23,14 +23,13 @@ from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
 from drivers.card.base import CardEvent, CardFailed, CardInserted, CardReader, CardRemoved
 from drivers.card.simulated import SimulatedCardReader
-from drivers.printer.base import TicketPrinter
+from drivers.printer.base import PrinterError
 from kiosk.clock import Clock as ClockFn
 from kiosk.config import GroupConfig, KioskConfig
 from kiosk.desk import IssueOutcome, TicketDesk
 from kiosk.errors import KioskError
 from kiosk.hours import OpeningHours
 from kiosk.identity import Identity
-from kiosk.queue.service import QueueService
 from screens.texts import other, tr
 from screens.theme import Theme
 from screens.worker import Worker
@@ -57,12 +56,12 @@ class KioskApp(App):
     pending_group = StringProperty("")
     theme = ObjectProperty(None)
 
-    def __init__(self, config: KioskConfig, queue: QueueService, printer: TicketPrinter, reader: CardReader,
-                 clock: ClockFn, font_path: Path, **kwargs: Any) -> None:
+    def __init__(self, config: KioskConfig, desk: TicketDesk, reader: CardReader, clock: ClockFn,
+                 font_path: Path, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.kiosk_config = config
-        self.queue = queue
-        self.desk = TicketDesk(queue, printer, config)
+        self.queue = desk.queue
+        self.desk = desk
         self.reader = reader
         self.clock = clock
         self.hours = OpeningHours(config.kiosk.hours, config.timezone)
@@ -157,8 +156,27 @@ class KioskApp(App):
         self.go("identify")
 
     def take_number(self, group_id: str) -> None:
+        """Check the printer first: when it cannot print, the citizen decides whether to take the number
+        on screen only."""
         if self.busy:
             return
+        self.busy = True
+        self.root.show_busy(tr("issuing", self.lang), tr("issuing", other(self.lang)))
+        self.worker.submit(self.desk.printer_fault, lambda fault: self._printer_checked(group_id, fault),
+                           self._refused, timeout=10)
+
+    def _printer_checked(self, group_id: str, fault: PrinterError | None) -> None:
+        if fault is None:
+            self._issue(group_id)
+            return
+        self.busy = False
+        self.root.hide_busy()
+        lang, lang2 = self.lang, other(self.lang)
+        self.root.show_confirm(
+            f"{fault.cause(lang)}{tr('screen_only', lang)}", f"{fault.cause(lang2)} {tr('screen_only', lang2)}",
+            tr("take_on_screen", lang), lambda: self._issue(group_id))
+
+    def _issue(self, group_id: str) -> None:
         self.busy = True
         identity = self.identity
         self.root.show_busy(tr("issuing", self.lang), tr("issuing", other(self.lang)))

@@ -102,13 +102,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def create_app(config: KioskConfig, state: StateDir, clock: Clock, font: Path) -> KioskApp:
     """The app wired to the configured drivers and the embedded queue (call ``configure_kivy`` first)."""
     from drivers.factory import card_reader_from_config, printer_from_config
-    from kiosk.services import embedded_queue
+    from kiosk.desk import TicketDesk
+    from kiosk.services import embedded_queue, embedded_reprints
     from screens.app import KioskApp
 
     printer = printer_from_config(config, state)
     if out := getattr(printer, "output_dir", None):
         print(f"kiosk: simulated printer writes each ticket as a PNG into {out}", file=sys.stderr)
-    return KioskApp(config, embedded_queue(config, clock), printer, card_reader_from_config(config), clock, font)
+    desk = TicketDesk(embedded_queue(config, clock), printer, config, embedded_reprints(config))
+    return KioskApp(config, desk, card_reader_from_config(config), clock, font)
 
 
 if __name__ == "__main__":

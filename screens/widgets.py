@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kivy.app import App
@@ -31,6 +32,18 @@ class BigButton(ButtonBehavior, BoxLayout):
     tone = StringProperty("primary")
 
 
+def _tr(key: str) -> str:
+    app = App.get_running_app()
+    return f"{app.tr(key, app.lang)}  {app.tr2(key, app.lang)}"
+
+
+def _overlay_button(overlay: Overlay, tone: str, action: Callable[[], None]) -> BigButton:
+    button = BigButton(tone=tone)
+    button.bind(on_release=lambda *_: action())
+    overlay.ids.buttons.add_widget(button)
+    return button
+
+
 class Overlay(ModalView):
     """A full-width message over the current screen, in both languages."""
 
@@ -44,6 +57,34 @@ class BusyOverlay(Overlay):
 
 class NoticeOverlay(Overlay):
     """A message the citizen acknowledges with one big button."""
+
+    def on_kv_post(self, _base: Any) -> None:
+        self.ok_button = _overlay_button(self, "primary", lambda: self.dismiss(animation=False))
+
+    def on_open(self) -> None:
+        self.ok_button.title = _tr("ok")
+
+
+class ConfirmOverlay(Overlay):
+    """A question with a "yes" button (``confirm_text``) and a "back" button."""
+
+    confirm_text = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_confirm: Callable[[], None] = lambda: None
+
+    def on_kv_post(self, _base: Any) -> None:
+        self.confirm_button = _overlay_button(self, "primary", self.confirm)
+        self.back_button = _overlay_button(self, "muted", lambda: self.dismiss(animation=False))
+
+    def on_open(self) -> None:
+        self.confirm_button.title = self.confirm_text
+        self.back_button.title = _tr("back")
+
+    def confirm(self) -> None:
+        self.dismiss(animation=False)
+        self.on_confirm()
 
 
 class SimCardBar(BoxLayout):
@@ -66,7 +107,8 @@ class KioskRoot(BoxLayout):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._busy = BusyOverlay()
-        self._notice = NoticeOverlay()
+        self.notice_overlay = NoticeOverlay()
+        self.confirm_overlay = ConfirmOverlay()
 
     def show_busy(self, primary: str, secondary: str) -> None:
         self._busy.primary, self._busy.secondary = primary, secondary
@@ -76,8 +118,12 @@ class KioskRoot(BoxLayout):
         self._busy.dismiss(animation=False)
 
     def show_notice(self, primary: str, secondary: str) -> None:
-        self._notice.primary, self._notice.secondary = primary, secondary
-        self._notice.open(animation=False)
+        self.notice_overlay.primary, self.notice_overlay.secondary = primary, secondary
+        self.notice_overlay.open(animation=False)
 
-    def hide_notice(self) -> None:
-        self._notice.dismiss(animation=False)
+    def show_confirm(self, primary: str, secondary: str, confirm_text: str, on_confirm: Callable[[], None]) -> None:
+        overlay = self.confirm_overlay
+        overlay.primary, overlay.secondary, overlay.confirm_text = primary, secondary, confirm_text
+        overlay.on_confirm = on_confirm
+        overlay.open(animation=False)
+

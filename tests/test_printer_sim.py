@@ -19,6 +19,7 @@ from drivers.printer import CoverOpen, PaperOut, PrinterOffline, PrinterStatus
 from drivers.printer.simulated import SimulatedPrinter
 from kiosk.config import KioskConfig
 from kiosk.desk import TicketDesk
+from kiosk.services import embedded_reprints
 from kiosk.identity import Identity
 from kiosk.queue import LocalQueueService, Priority, Ticket
 from kiosk.ticket import Cut, Document, QrCode, Text, ticket_document
@@ -249,7 +250,7 @@ def test_paper_near_end_still_prints(ticket: Ticket, config: KioskConfig, out_di
 def test_desk_issues_the_number_even_when_the_printer_is_out_of_paper(
         queue: LocalQueueService, config: KioskConfig, out_dir: Path) -> None:
     printer = SimulatedPrinter(out_dir, 80)
-    desk = TicketDesk(queue, printer, config)
+    desk = TicketDesk(queue, printer, config, embedded_reprints(config))
     printer.set_status(PrinterStatus.PAPER_OUT)
 
     first = desk.take_number("general")

@@ -22,29 +22,40 @@ class PrinterStatus(StrEnum):
 
 
 class PrinterError(KioskError):
-    """The ticket could not be printed; the number stays valid."""
+    """The ticket could not be printed; the number stays valid.
+
+    ``cause`` says what is wrong with the printer; ``message`` adds what it means for the citizen's number.
+    """
 
     code = "printer_error"
-    zh = "小票打印失败，您的号码仍然有效，请记下屏幕上的号码或扫码。"
-    en = "The ticket could not be printed. Your number is still valid: note it or scan the code."
+    zh_cause = "小票打印失败。"
+    en_cause = "The ticket could not be printed."
+
+    def cause(self, lang: str = "zh") -> str:
+        return self.zh_cause if lang == "zh" else self.en_cause
+
+    def message(self, lang: str = "zh") -> str:
+        if lang == "zh":
+            return self.zh_cause + "您的号码仍然有效，请记下屏幕上的号码或扫码。"
+        return self.en_cause + " Your number is still valid: note it or scan the code."
 
 
 class PaperOut(PrinterError):
     code = "paper_out"
-    zh = "打印机缺纸，暂时无法打印小票。您的号码仍然有效，请记下屏幕上的号码或扫码。"
-    en = "The printer is out of paper. Your number is still valid: note it or scan the code."
+    zh_cause = "打印机缺纸，暂时无法打印小票。"
+    en_cause = "The printer is out of paper."
 
 
 class CoverOpen(PrinterError):
     code = "cover_open"
-    zh = "打印机盖未关好，暂时无法打印小票。您的号码仍然有效，请记下屏幕上的号码或扫码。"
-    en = "The printer cover is open. Your number is still valid: note it or scan the code."
+    zh_cause = "打印机盖未关好，暂时无法打印小票。"
+    en_cause = "The printer cover is open."
 
 
 class PrinterOffline(PrinterError):
     code = "printer_offline"
-    zh = "打印机暂时无法使用。您的号码仍然有效，请记下屏幕上的号码或扫码。"
-    en = "The printer is not available. Your number is still valid: note it or scan the code."
+    zh_cause = "打印机暂时无法使用。"
+    en_cause = "The printer is not available."
 
 
 _ERRORS: dict[PrinterStatus, type[PrinterError]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from pathlib import Path
 
 import qrcode
@@ -11,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from drivers.printer.base import PrinterStatus, error_for_status
 from kiosk.fonts import find_cjk_font
+from kiosk.textwrap_cjk import wrap
 from kiosk.ticket import Align, Cut, Document, Feed, QrCode, Rule, Text
 
 log = logging.getLogger(__name__)
@@ -19,44 +21,6 @@ DOTS_PER_MM = 8  # 203 dpi
 PRINTABLE_DOTS = {58: 384, 80: 576}
 BASE_HEIGHT = 24  # ESC/POS font A: 12x24 dots
 MARGIN = 8
-
-
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Break ``text`` into lines that fit ``width``: at spaces for Latin words, anywhere between CJK."""
-    lines: list[str] = []
-    line = ""
-    for token in _tokens(text):
-        candidate = line + token
-        if line and draw.textlength(candidate, font=font) > width:
-            lines.append(line.rstrip())
-            line = token.lstrip()
-        else:
-            line = candidate
-        while draw.textlength(line, font=font) > width and len(line) > 1:
-            cut = len(line) - 1
-            while cut > 1 and draw.textlength(line[:cut], font=font) > width:
-                cut -= 1
-            lines.append(line[:cut])
-            line = line[cut:]
-    if line.strip():
-        lines.append(line.rstrip())
-    return lines or [""]
-
-
-def _tokens(text: str) -> list[str]:
-    tokens: list[str] = []
-    word = ""
-    for ch in text:
-        if ch.isascii() and not ch.isspace():
-            word += ch
-            continue
-        if word:
-            tokens.append(word)
-            word = ""
-        tokens.append(ch)
-    if word:
-        tokens.append(word)
-    return tokens
 
 
 def render_png(document: Document, paper_width_mm: int = 80) -> Image.Image:
@@ -72,7 +36,7 @@ def render_png(document: Document, paper_width_mm: int = 80) -> Image.Image:
             font = ImageFont.truetype(str(face.path), BASE_HEIGHT * block.size, index=face.index)
             ascent, descent = font.getmetrics()
             line_h = ascent + descent
-            lines = _wrap(scratch, block.text, font, width - 2 * MARGIN)
+            lines = wrap(block.text, width - 2 * MARGIN, partial(scratch.textlength, font=font))
             img = Image.new("L", (width, line_h * len(lines)), 255)
             draw = ImageDraw.Draw(img)
             for i, line in enumerate(lines):

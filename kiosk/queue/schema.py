@@ -52,3 +52,15 @@ tickets = Table(
 
 Index("ix_tickets_queue", tickets.c.day, tickets.c.group_id, tickets.c.status)
 Index("ix_tickets_served", tickets.c.group_id, tickets.c.served_at)
+
+# Tickets whose print failed, for staff to reprint; the number itself stays valid in `tickets`.
+print_failures = Table(
+    "print_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", String(10), nullable=False),
+    Column("number", String(12), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("reprinted_at", DateTime(timezone=True)),
+)

@@ -110,10 +110,30 @@ def scenario(app: Any) -> Generator[float, None, None]:
     yield from until(lambda: manager.current == "identify", "ID card prompt (required)")
     report["skip_offered"] = manager.get_screen("identify").ids.skip.opacity > 0
     yield from tap(simbar.ids.sim_card_1)
+    confirm = root.confirm_overlay
+    yield from until(lambda: confirm.parent is not None, "printer warning before issuing")
+    report["printer_warning"] = confirm.primary
+    yield from shot("printer-warning")
+    yield from tap(confirm.confirm_button)
     yield from until(lambda: manager.current == "result", "ticket after card")
     report["steps"].append({"number": result.number, "printed": result.printed, "print_text": result.print_text,
                             "qr": result.qr_texture is not None})
     yield from shot("ticket-paper-out")
+
+    # The same citizen again, printer repaired: one open ticket per group and day, a notice says so.
+    app.desk.printer.set_status(PrinterStatus.OK)
+    yield from tap(result.ids.done)
+    yield from tap(manager.get_screen("home").ids.take_number)
+    yield from until(lambda: manager.current == "groups", "group choice (again)")
+    yield from tap(simbar.ids.sim_card_1)
+    yield from until(lambda: bool(app.identity_text), "simulated card read (again)")
+    yield from tap(groups.buttons["realestate"])
+    notice = root.notice_overlay
+    yield from until(lambda: notice.parent is not None, "refusal notice")
+    report["notice"] = notice.primary
+    yield from shot("notice-limit")
+    yield from tap(notice.ok_button)
+    yield from until(lambda: notice.parent is None, "notice closed")
 
 
 def run_scenario(app: Any) -> None:

@@ -52,6 +52,8 @@ def test_take_a_number_through_the_screens(xvfb_display: str, screenshot_dir: Pa
     assert report["skip_offered"] is False
     assert paper_out["number"] == "B001" and not paper_out["printed"] and paper_out["qr"]
     assert "缺纸" in paper_out["print_text"]
+    assert "缺纸" in report["printer_warning"] and "仍可取号" in report["printer_warning"]
+    assert "B001" in report["notice"], report["notice"]
     assert report["identity_after"] == "", "the citizen's identity outlived the session"
 
     tickets = sorted(p.name for p in (state / "tickets").glob("*.png"))
@@ -64,4 +66,5 @@ def test_take_a_number_through_the_screens(xvfb_display: str, screenshot_dir: Pa
         _looks_drawn(shot)
     assert [n.split("-", 1)[1] for n in report["screenshots"]] == [
         "home-zh.png", "home-en.png", "groups.png", "identify.png", "ticket.png", "home-large.png",
-        "groups-large-card.png", "ticket-large-green.png", "ticket-paper-out.png"]
+        "groups-large-card.png", "ticket-large-green.png", "printer-warning.png", "ticket-paper-out.png",
+        "notice-limit.png"]

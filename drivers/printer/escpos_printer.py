@@ -1,0 +1,48 @@
+"""The ESC/POS ticket printer: encoder + serial transport, with status checks around each document."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from drivers.printer.base import PrinterError, PrinterStatus, error_for_status
+from drivers.printer.escpos import EscPosSettings, encode
+from drivers.printer.serial import SerialTransport
+from kiosk.ticket import Document
+
+log = logging.getLogger(__name__)
+
+
+class EscPosPrinter:
+    """A ``TicketPrinter`` on a serial ESC/POS printer."""
+
+    def __init__(self, transport: SerialTransport, settings: EscPosSettings) -> None:
+        self.transport = transport
+        self.settings = settings
+        self._lock = threading.Lock()
+
+    def status(self) -> PrinterStatus:
+        try:
+            status = self.transport.status()
+        except PrinterError as exc:
+            log.warning("printer status: %s", exc.detail)
+            return PrinterStatus.OFFLINE
+        if status is PrinterStatus.PAPER_NEAR_END:
+            log.warning("printer paper near end: replace the roll soon")
+        return status
+
+    def _check(self, when: str) -> None:
+        status = self.transport.status()
+        if status is PrinterStatus.PAPER_NEAR_END:
+            log.warning("printer paper near end (%s %s)", when, "printing")
+        if (error := error_for_status(status)) is not None:
+            raise error
+
+    def print(self, document: Document) -> None:
+        """Check, send, check again: a fault during the print raises, so the caller records a reprint."""
+        data = encode(document, self.settings)
+        with self._lock:
+            self._check("before")
+            self.transport.write(data)
+            self._check("after")
+        log.info("printed %s (%d bytes)", document.name, len(data))

@@ -1,0 +1,112 @@
+"""``kioskctl printer ...``: printer status, a test print and the one-time checklist.
+
+Drivers are imported inside the commands: the core imports no hardware library at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from kiosk.cli_output import EXIT_REFUSED, emit
+from kiosk.config import KioskConfig, PrinterConfig
+from kiosk.queue.model import Priority, Ticket, TicketStatus
+from kiosk.ticket import checklist_document, ticket_document
+
+if TYPE_CHECKING:
+    from drivers.printer.base import TicketPrinter
+    from kiosk.desk import TicketDesk
+
+
+def printer_config(args: argparse.Namespace, config: KioskConfig) -> PrinterConfig:
+    """The configured printer, or an ESC/POS printer on ``--port``/``--baud`` when given."""
+    cfg = config.kiosk.printer
+    update: dict[str, Any] = {}
+    if getattr(args, "port", None):
+        update.update(driver="escpos", port=args.port)
+    if getattr(args, "baud", None):
+        update["baudrate"] = args.baud
+    return PrinterConfig.model_validate({**cfg.model_dump(), **update}) if update else cfg
+
+
+def open_printer(args: argparse.Namespace, config: KioskConfig) -> TicketPrinter:
+    from drivers.factory import printer_from_config
+    from kiosk.state import StateDir
+
+    kiosk = config.kiosk.model_copy(update={"printer": printer_config(args, config)})
+    return printer_from_config(KioskConfig(kiosk, config.services, config.source_dir), StateDir.for_config(config))
+
+
+def open_desk(args: argparse.Namespace, config: KioskConfig) -> TicketDesk:
+    """The kiosk's desk (embedded queue, reprint record) with the printer the arguments name."""
+    from kiosk.desk import TicketDesk
+    from kiosk.services import embedded_queue, embedded_reprints
+
+    return TicketDesk(embedded_queue(config), open_printer(args, config), config, embedded_reprints(config))
+
+
+def sample_ticket(config: KioskConfig, now: datetime) -> Ticket:
+    """A ticket that was never issued, to check what the printer makes of one."""
+    group = config.services.groups[0]
+    local = now.astimezone(config.timezone)
+    return Ticket(number=f"{group.prefix}{0:0{group.number_digits}d}", group_id=group.id, day=local.date(), seq=0,
+                  priority=Priority.NONE, issued_at=now, status=TicketStatus.WAITING, people_ahead=3,
+                  wait_minutes=int(group.service_minutes * 3 / len(group.windows)) + 1,
+                  kiosk_id=config.kiosk.kiosk.id)
+
+
+def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
+    status = open_printer(args, config).status()
+    emit(args, {"status": status.value, "can_print": status.can_print}, f"printer: {status.value}")
+    return 0 if status.can_print else EXIT_REFUSED
+
+
+def _print_and_report(args: argparse.Namespace, config: KioskConfig, document: Any) -> int:
+    from drivers.printer.base import PrinterError
+
+    printer = open_printer(args, config)
+    before = printer.status()
+    error = ""
+    try:
+        printer.print(document)
+    except PrinterError as exc:
+        error = f"{exc.code}: {exc.bilingual()}"
+    after = printer.status()
+    report = {"before": before.value, "after": after.value, "printed": not error, "error": error,
+              "document": document.name}
+    emit(args, report, f"before: {before.value}  after: {after.value}  "
+         + ("printed " + document.name if not error else "NOT printed: " + error))
+    return EXIT_REFUSED if error else 0
+
+
+def cmd_test(args: argparse.Namespace, config: KioskConfig) -> int:
+    return _print_and_report(args, config, ticket_document(sample_ticket(config, datetime.now(UTC)), config))
+
+
+def cmd_checklist(args: argparse.Namespace, config: KioskConfig) -> int:
+    matter = next((m for m in config.services.matters if m.id == args.matter), None)
+    if matter is None:
+        emit(args, {"error": "unknown matter"}, f"no matter has the id '{args.matter}'")
+        return EXIT_REFUSED
+    return _print_and_report(args, config, checklist_document(matter, config, datetime.now(UTC)))
+
+
+def add_port_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", help="an ESC/POS printer on this device or pyserial URL (default: configured)")
+    parser.add_argument("--baud", type=int, help="baud rate for --port (default: configured)")
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``printer`` commands to kioskctl."""
+    printer = sub.add_parser("printer", help="ticket printer").add_subparsers(dest="action", required=True)
+    status = printer.add_parser("status", parents=[common], help="ok, paper near end, paper out, cover open, offline")
+    add_port_options(status)
+    status.set_defaults(func=cmd_status)
+    test = printer.add_parser("test", parents=[common], help="print a sample ticket, report status before and after")
+    add_port_options(test)
+    test.set_defaults(func=cmd_test)
+    checklist = printer.add_parser("checklist", parents=[common], help="print a matter's one-time checklist")
+    checklist.add_argument("matter", help="the matter's id (services.toml)")
+    add_port_options(checklist)
+    checklist.set_defaults(func=cmd_checklist)
