@@ -10,8 +10,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from kiosk.cli_maintenance import register_config_actions, register_status
 from kiosk.cli_output import EXIT_CONFIG, EXIT_REFUSED, emit
 from kiosk.cli_printer import add_port_options, open_desk
 from kiosk.cli_printer import register as register_printer
@@ -114,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="check configuration").add_subparsers(dest="action", required=True)
     config.add_parser("check", parents=[common], help="validate kiosk.toml and services.toml") \
         .set_defaults(func=cmd_config_check)
+    register_config_actions(config, common)
+    register_status(sub, common)
 
     ticket = sub.add_parser("ticket", help="issue tickets").add_subparsers(dest="action", required=True)
     issue = ticket.add_parser("issue", parents=[common], help="issue a number of a service group")
@@ -150,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     for name, default in (("config", None), ("json", False)):
         vars(args).setdefault(name, default)
+    if getattr(args, "raw_config", False):
+        return int(args.func(args, Path(args.config) if args.config else default_config_dir()))
     try:
         config = load_config(args.config)
     except ConfigError as exc:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import qrcode
 from kivy.app import App
@@ -30,8 +31,10 @@ from kiosk.desk import IssueOutcome, TicketDesk
 from kiosk.errors import KioskError
 from kiosk.hours import OpeningHours
 from kiosk.identity import Identity
+from screens.lifecycle import Lifecycle
 from screens.texts import other, tr
 from screens.theme import Theme
+from screens.widgets import KioskRoot
 from screens.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -57,7 +60,9 @@ class KioskApp(App):
     theme = ObjectProperty(None)
 
     def __init__(self, config: KioskConfig, desk: TicketDesk, reader: CardReader, clock: ClockFn,
-                 font_path: Path, **kwargs: Any) -> None:
+                 font_path: Path, state_dir: Path | None = None,
+                 rewire: Callable[[KioskConfig], tuple[TicketDesk, CardReader]] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.kiosk_config = config
         self.queue = desk.queue
@@ -72,6 +77,8 @@ class KioskApp(App):
         self.large = config.kiosk.accessibility.large_font_default
         self.theme = Theme(config.kiosk.accessibility.large_font_scale, min(Window.size))
         self.title = config.kiosk.hall.name_zh
+        # Without a state folder and a way to rewire (tests of single screens) there is no reload/heartbeat.
+        self.lifecycle = Lifecycle(self, state_dir, rewire) if state_dir and rewire else None
 
     # -- texts and simulation -----------------------------------------------------------------
 
@@ -98,6 +105,9 @@ class KioskApp(App):
         for name in SCREEN_MODULES:
             __import__(f"screens.{name}")
             Builder.load_file(str(KV_DIR / f"{name}.kv"))
+        return self._build_root()
+
+    def _build_root(self) -> Any:
         root = Builder.load_string("KioskRoot:")
         if self.simulated_reader is not None:
             root.add_widget(Factory.SimCardBar())
@@ -106,7 +116,30 @@ class KioskApp(App):
         Window.bind(size=lambda _w, size: setattr(self.theme, "window_short_side", min(size)))
         return root
 
+    @property
+    def kiosk_root(self) -> KioskRoot:
+        return cast(KioskRoot, self.root)
+
     def on_start(self) -> None:
+        self.reader.start(lambda event: Clock.schedule_once(lambda _dt: self.on_card_event(event)))
+        if self.lifecycle is not None:
+            self.lifecycle.start()
+
+    def between_sessions(self) -> bool:
+        """True when no citizen is using the kiosk: home screen, no card, nothing in progress."""
+        return (self.manager.current == "home" and self.identity is None and not self.busy
+                and not self.kiosk_root.overlay_open())
+
+    def apply_config(self, config: KioskConfig, desk: TicketDesk, reader: CardReader) -> None:
+        """Swap in a new, validated configuration with its services, and rebuild the screens."""
+        self.reader.stop()
+        self.kiosk_config, self.desk, self.queue, self.reader = config, desk, desk.queue, reader
+        self.hours = OpeningHours(config.kiosk.hours, config.timezone)
+        self.theme = Theme(config.kiosk.accessibility.large_font_scale, min(Window.size))
+        self.title = config.kiosk.hall.name_zh
+        Window.remove_widget(self.kiosk_root)
+        self.root = self._build_root()
+        Window.add_widget(self.root)
         self.reader.start(lambda event: Clock.schedule_once(lambda _dt: self.on_card_event(event)))
 
     def on_stop(self) -> None:

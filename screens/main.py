@@ -19,9 +19,12 @@ from kiosk.clock import Clock, shifted_clock, utc_now
 from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.errors import KioskError
 from kiosk.fonts import find_cjk_font
+from kiosk.journal import setup_logging
 from kiosk.state import StateDir
 
 if TYPE_CHECKING:
+    from drivers.card.base import CardReader
+    from kiosk.desk import TicketDesk
     from screens.app import KioskApp
 
 NO_DISPLAY = ("kiosk: no display found (DISPLAY is not set). Run it on the kiosk's screen, or under a virtual "
@@ -38,13 +41,6 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--demo-time", metavar="'YYYY-MM-DD HH:MM'",
                         help="simulation only: start the clock at this hall-local time (demos after hours)")
     return parser.parse_args(argv)
-
-
-def _setup_logging(state: StateDir) -> None:
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr),
-                                       logging.FileHandler(state.subdir("logs") / "kiosk.log", encoding="utf-8")]
-    logging.basicConfig(level=logging.INFO, handlers=handlers,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def configure_kivy(config: KioskConfig, state: StateDir, fullscreen: bool | None = None, size: str | None = None) -> None:
@@ -92,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         clock = shifted_clock(datetime.fromisoformat(args.demo_time).replace(tzinfo=config.timezone))
     state = StateDir.for_config(config)
-    _setup_logging(state)
+    setup_logging("kiosk", state.subdir("logs"), {"KIOSK_ID": config.kiosk.kiosk.id})
     configure_kivy(config, state, args.fullscreen, args.size)
     logging.getLogger("kiosk").info("state in %s; configuration from %s", state.root, config.source_dir)
     create_app(config, state, clock, font.path).run()
@@ -101,17 +97,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def create_app(config: KioskConfig, state: StateDir, clock: Clock, font: Path) -> KioskApp:
     """The app wired to the configured drivers and the embedded queue (call ``configure_kivy`` first)."""
+    from screens.app import KioskApp
+
+    def rewire(new_config: KioskConfig) -> tuple[TicketDesk, CardReader]:
+        return wire_services(new_config, state, clock)
+
+    desk, reader = rewire(config)
+    return KioskApp(config, desk, reader, clock, font, state_dir=state.root, rewire=rewire)
+
+
+def wire_services(config: KioskConfig, state: StateDir, clock: Clock) -> tuple[TicketDesk, CardReader]:
+    """The desk (queue, printer, reprint record) and the card reader that ``config`` names."""
     from drivers.factory import card_reader_from_config, printer_from_config
     from kiosk.desk import TicketDesk
     from kiosk.services import embedded_queue, embedded_reprints
-    from screens.app import KioskApp
 
     printer = printer_from_config(config, state)
     if out := getattr(printer, "output_dir", None):
         print(f"kiosk: simulated printer writes each ticket as a PNG into {out}", file=sys.stderr)
     desk = TicketDesk(embedded_queue(config, clock), printer, config, embedded_reprints(config))
-    return KioskApp(config, desk, card_reader_from_config(config), clock, font)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return desk, card_reader_from_config(config)

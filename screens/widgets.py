@@ -110,6 +110,9 @@ class KioskRoot(BoxLayout):
         self.notice_overlay = NoticeOverlay()
         self.confirm_overlay = ConfirmOverlay()
 
+    def overlay_open(self) -> bool:
+        return any(o.parent is not None for o in (self._busy, self.notice_overlay, self.confirm_overlay))
+
     def show_busy(self, primary: str, secondary: str) -> None:
         self._busy.primary, self._busy.secondary = primary, secondary
         self._busy.open(animation=False)
