@@ -200,6 +200,9 @@ class AccessibilityConfig(Strict):
     large_font_scale: Annotated[float, Field(ge=1.1, le=2.5)] = 1.5
     result_return_seconds: Annotated[int, Field(ge=5, le=600)] = 20
     large_font_result_return_seconds: Annotated[int, Field(ge=5, le=600)] = 45
+    # A screen left untouched this long returns home (with a 10-second countdown a touch cancels).
+    idle_seconds: Annotated[int, Field(ge=20, le=1800)] = 60
+    large_font_idle_seconds: Annotated[int, Field(ge=20, le=1800)] = 120
 
 
 class AdminConfig(Strict):

@@ -14,6 +14,7 @@ from typing import Any, cast
 import qrcode
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.config import Config
 from kivy.core.image import Image as CoreImage
 from kivy.core.text import DEFAULT_FONT, LabelBase
 from kivy.core.window import Window
@@ -31,6 +32,7 @@ from kiosk.desk import IssueOutcome, TicketDesk
 from kiosk.errors import KioskError
 from kiosk.hours import OpeningHours
 from kiosk.identity import Identity
+from screens.idle import IdleWatch
 from screens.lifecycle import Lifecycle
 from screens.texts import other, tr
 from screens.theme import Theme
@@ -124,7 +126,16 @@ class KioskApp(App):
         self.reader.start(lambda event: Clock.schedule_once(lambda _dt: self.on_card_event(event)))
         if self.lifecycle is not None:
             self.lifecycle.start()
+        self.idle = IdleWatch(self)
+        # A citizen must not be able to close the window (Alt+F4, the window manager) or leave with Escape.
+        Window.bind(on_request_close=lambda *_: self.kiosk_mode, on_keyboard=self._keyboard)
 
+    @property
+    def kiosk_mode(self) -> bool:
+        return bool(Config.get("graphics", "fullscreen") not in ("0", "False", ""))
+
+    def _keyboard(self, _window: Any, key: int, *_: Any) -> bool:
+        return key == 27  # Escape (and Android's back) never leaves the app
     def between_sessions(self) -> bool:
         """True when no citizen is using the kiosk: home screen, no card, nothing in progress."""
         return (self.manager.current == "home" and self.identity is None and not self.busy

@@ -32,6 +32,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "printed": ("请取走小票", "Please take your ticket"),
     "scan_qr": ("扫码在手机上查看排队进度", "Scan to follow the queue on your phone"),
     "done": ("完成", "Done"),
+    "idle_countdown": ("{s} 秒后返回首页，触摸屏幕继续操作", "Returning to the home screen in {s} s. Touch to continue."),
     "screen_only": ("您仍可取号，号码会显示在屏幕上，可用手机扫码保存。",
                     "You can still take a number: it is shown on screen, and you can scan it with your phone."),
     "take_on_screen": ("仍然取号（屏幕显示）", "Take a number on screen"),

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kivy.app import App
-from kivy.properties import StringProperty
+from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -87,6 +87,12 @@ class ConfirmOverlay(Overlay):
         self.on_confirm()
 
 
+class CountdownOverlay(Overlay):
+    """"Returning home in N s, touch to continue": shown for the last seconds of an idle screen."""
+
+    seconds = NumericProperty(0)
+
+
 class SimCardBar(BoxLayout):
     """Buttons that put a simulated ID card on the reader. Exists only with the simulated reader."""
 
@@ -109,9 +115,26 @@ class KioskRoot(BoxLayout):
         self._busy = BusyOverlay()
         self.notice_overlay = NoticeOverlay()
         self.confirm_overlay = ConfirmOverlay()
+        self.countdown_overlay = CountdownOverlay()
 
     def overlay_open(self) -> bool:
         return any(o.parent is not None for o in (self._busy, self.notice_overlay, self.confirm_overlay))
+
+    def countdown_open(self) -> bool:
+        return self.countdown_overlay.parent is not None
+
+    def show_countdown(self, seconds: int) -> None:
+        app = App.get_running_app()
+        overlay = self.countdown_overlay
+        overlay.seconds = seconds
+        overlay.primary = app.tr("idle_countdown", app.lang, s=seconds)
+        overlay.secondary = app.tr2("idle_countdown", app.lang, s=seconds)
+        if overlay.parent is None:
+            overlay.open(animation=False)
+
+    def hide_countdown(self) -> None:
+        if self.countdown_open():
+            self.countdown_overlay.dismiss(animation=False)
 
     def show_busy(self, primary: str, secondary: str) -> None:
         self._busy.primary, self._busy.secondary = primary, secondary

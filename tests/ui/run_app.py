@@ -1,7 +1,8 @@
 """Runs the real kiosk app (as ``kiosk`` would) and takes commands on stdin, for lifecycle tests.
 
 ``python tests/ui/run_app.py CONFIG_DIR "YYYY-MM-DD HH:MM"``; commands, one a line:
-``go SCREEN`` (home, groups), ``block SECONDS`` (block the main loop), ``quit``.
+``go SCREEN`` (home, groups), ``block SECONDS`` (block the main loop), ``quit``. It prints
+``screen NAME`` when the screen changes and ``countdown N`` while the idle countdown runs.
 Around a block it sends STATUS=blocking / STATUS=unblocked on the notify socket, from the main loop.
 """
 
@@ -50,6 +51,12 @@ def main() -> int:
                 break
         Clock.schedule_once(lambda _dt: app.stop())
 
+    def report_screens(*_: object) -> None:
+        # Screen changes and idle countdowns go to stdout, one a line, for the test to follow.
+        app.manager.bind(current=lambda _m, name: print(f"screen {name}", flush=True))
+        app.kiosk_root.countdown_overlay.bind(seconds=lambda _o, s: print(f"countdown {s}", flush=True))
+
+    app.bind(on_start=report_screens)
     threading.Thread(target=commands, daemon=True).start()
     app.run()
     return 0

@@ -66,17 +66,45 @@ class NotifySocket:
         self.sock.close()
 
 
+class Lines:
+    """The app driver's stdout, line by line, read on a thread."""
+
+    def __init__(self, stream) -> None:
+        self.seen: list[str] = []
+        self._new: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._run, args=(stream,), daemon=True).start()
+
+    def _run(self, stream) -> None:
+        for line in stream:
+            self.seen.append(line.strip())
+            self._new.put(line.strip())
+
+    def wait_for(self, wanted: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if self._new.get(timeout=0.2) == wanted:
+                    return
+            except queue.Empty:
+                continue
+        raise AssertionError(f"app never printed {wanted!r}; last lines {self.seen[-10:]}")
+
+
 @pytest.fixture()
 def running_app(xvfb_display: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], NotifySocket, Path, Path]]:
     config_dir = tmp_path / "config"
     shutil.copytree(ROOT / "config", config_dir)
+    kiosk_toml = config_dir / "kiosk.toml"
+    kiosk_toml.write_text(kiosk_toml.read_text(encoding="utf-8").replace("idle_seconds = 60", "idle_seconds = 20"),
+                          encoding="utf-8")
     state = tmp_path / "state"
     notify = NotifySocket(tmp_path / "notify.sock")
     env = {**os.environ, "DISPLAY": xvfb_display, "KIOSK_STATE_DIR": str(state),
            "NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "600000"}
     proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "ui" / "run_app.py"), str(config_dir),
                              "2026-11-24 10:00"], env=env, cwd=ROOT, stdin=subprocess.PIPE, text=True,
-                            stdout=subprocess.DEVNULL, stderr=open(tmp_path / "app.log", "w"))  # noqa: SIM115
+                            stdout=subprocess.PIPE, stderr=open(tmp_path / "app.log", "w"))  # noqa: SIM115
+    proc.lines = Lines(proc.stdout)  # type: ignore[attr-defined]
     try:
         notify.wait_for(lambda m: m == "READY=1", "READY=1 after start")
         yield proc, notify, config_dir, state
@@ -150,3 +178,16 @@ def test_config_changes_reach_the_running_app_between_sessions(running_app, tmp_
     assert _status(state)["config_error"] == []
     assert "新城区政务服务中心" in (config_dir / "kiosk.toml").read_text(encoding="utf-8")
     assert proc.poll() is None
+
+
+def test_an_untouched_screen_counts_down_and_returns_home(running_app) -> None:
+    proc, notify, _config, _state = running_app
+    _command(proc, "go groups")
+    proc.lines.wait_for("screen groups")
+    # idle_seconds = 20 in this configuration: the last 10 seconds are counted down on screen
+    proc.lines.wait_for("countdown 10", timeout=40)
+    proc.lines.wait_for("countdown 1", timeout=20)
+    proc.lines.wait_for("screen home", timeout=10)
+    seen = proc.lines.seen
+    counted = [int(line.split()[1]) for line in seen[seen.index("screen groups"):] if line.startswith("countdown")]
+    assert counted == sorted(counted, reverse=True) and counted[0] == 10
