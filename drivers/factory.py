@@ -24,6 +24,16 @@ def printer_from_config(config: KioskConfig, state: StateDir) -> TicketPrinter:
     return SimulatedPrinter(out, cfg.paper_width_mm)
 
 
-def card_reader_from_config(config: KioskConfig) -> CardReader:
-    """The ID card reader named by ``[card_reader]``."""
+def card_reader_from_config(config: KioskConfig, reader_pattern: str | None = None) -> CardReader:
+    """The ID card reader named by ``[card_reader]``; ``reader_pattern`` overrides its ``reader``."""
+    cfg = config.kiosk.card_reader
+    if cfg.driver == "pcsc":
+        # Imported here: only a kiosk configured for PC/SC loads pyscard (and needs libpcsclite).
+        from datetime import datetime
+
+        from drivers.card.pcsc import PcscCardReader, PcscSettings
+
+        settings = PcscSettings(cfg.reader if reader_pattern is None else reader_pattern, cfg.retry_seconds)
+        # Card expiry is judged by the hall's calendar day, not the machine's time zone.
+        return PcscCardReader(cfg.profiles, settings, today=lambda: datetime.now(config.timezone).date())
     return SimulatedCardReader()

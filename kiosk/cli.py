@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kiosk.cli_card import register as register_card
+from kiosk.cli_hall import register as register_hall
 from kiosk.cli_maintenance import register_config_actions, register_status
 from kiosk.cli_output import EXIT_CONFIG, EXIT_REFUSED, emit
 from kiosk.cli_printer import add_port_options, open_desk
@@ -48,7 +50,10 @@ def cmd_ticket_issue(args: argparse.Namespace, config: KioskConfig) -> int:
         ticket = embedded_queue(config).issue(args.group, identity, Priority(args.priority))
         printed = ""
     group = config.group(ticket.group_id)
-    emit(args, _ticket_json(ticket),
+    data = _ticket_json(ticket)
+    if args.print:
+        data.update(printed=outcome.printed, error=outcome.print_error.code if outcome.print_error else "")
+    emit(args, data,
           f"{ticket.number}  {group.name_zh} / {group.name_en}  ahead: {ticket.people_ahead}  "
           f"wait: {ticket.wait_minutes} min  priority: {ticket.priority.value}"
           + (f"  id: {ticket.id_masked}" if ticket.id_masked else "") + (f"  {printed}" if printed else ""))
@@ -147,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     finish.add_argument("--no-show", action="store_true", help="the citizen did not come")
     finish.set_defaults(func=cmd_queue_finish)
     register_printer(sub, common)
+    register_hall(sub, common)
+    register_card(sub, common)
     return parser
 
 

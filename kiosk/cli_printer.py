@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from kiosk.cli_output import EXIT_REFUSED, emit
 from kiosk.config import KioskConfig, PrinterConfig
 from kiosk.queue.model import Priority, Ticket, TicketStatus
 from kiosk.ticket import checklist_document, ticket_document
+
+BAUD_RATES = get_args(PrinterConfig.model_fields["baudrate"].annotation)
 
 if TYPE_CHECKING:
     from drivers.printer.base import TicketPrinter
@@ -94,7 +96,8 @@ def cmd_checklist(args: argparse.Namespace, config: KioskConfig) -> int:
 
 def add_port_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", help="an ESC/POS printer on this device or pyserial URL (default: configured)")
-    parser.add_argument("--baud", type=int, help="baud rate for --port (default: configured)")
+    parser.add_argument("--baud", type=int, choices=BAUD_RATES, metavar="N",
+                        help=f"baud rate for --port, one of {', '.join(map(str, BAUD_RATES))} (default: configured)")
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:

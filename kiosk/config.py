@@ -185,8 +185,173 @@ class PrinterConfig(Strict):
         return self.columns or (32 if self.paper_width_mm == 58 else 48)
 
 
+_HEX_NOISE = re.compile(r"[\s:]")
+_MAX_ATR_BYTES = 33  # ISO 7816-3
+
+
+def _hex_bytes(value: str) -> bytes:
+    """Hex digits, optionally spaced (``00 A4 04 00``); the error says which character or count is wrong."""
+    text = _HEX_NOISE.sub("", value)
+    if not text:
+        raise ValueError("is empty: write bytes as hex digits, e.g. '00 A4 04 00'")
+    bad = next((ch for ch in text if ch not in "0123456789abcdefABCDEF"), None)
+    if bad is not None:
+        raise ValueError(f"'{value}' is not hex: '{bad}' is not a hex digit (write bytes like '00 A4 04 00')")
+    if len(text) % 2:
+        raise ValueError(f"'{value}' has an odd number of hex digits ({len(text)}): each byte is two digits")
+    return bytes.fromhex(text)
+
+
+def _apdu(value: str) -> str:
+    """A short command APDU (ISO 7816-4 cases 1-4), normalised to spaced upper-case hex."""
+    data = _hex_bytes(value)
+    if len(data) < 4:
+        raise ValueError(f"'{value}' is too short for an APDU: it needs at least CLA INS P1 P2 (4 bytes)")
+    if len(data) > 5:
+        lc, body = data[4], len(data) - 5
+        if lc == 0:
+            raise ValueError(f"'{value}': Lc is 00; extended-length APDUs are not supported")
+        if body not in (lc, lc + 1):
+            raise ValueError(f"'{value}': Lc = {lc:02X} announces {lc} data bytes, but {body} bytes follow it "
+                             f"(expected {lc}, or {lc + 1} with Le)")
+    return data.hex(" ").upper()
+
+
+def _atr_pattern(value: str) -> str:
+    """``3B 88 80 01 ?? ?? *``: hex bytes, ``??`` for any one byte, a final ``*`` for any further bytes."""
+    text = _HEX_NOISE.sub("", value)
+    open_end = text.endswith("*")
+    text = text.removesuffix("*")
+    if not text:
+        raise ValueError(f"'{value}' has no bytes: an ATR pattern starts with bytes like '3B 88'")
+    if "*" in text:
+        raise ValueError(f"'{value}': '*' (any further bytes) may only end the pattern; use '??' for one byte")
+    if len(text) % 2:
+        raise ValueError(f"'{value}' has an odd number of hex digits: each byte is two digits or '??'")
+    tokens = [text[i:i + 2] for i in range(0, len(text), 2)]
+    for token in tokens:
+        if token != "??" and any(ch not in "0123456789abcdefABCDEF" for ch in token):
+            raise ValueError(f"'{value}': '{token}' is neither a hex byte nor '??' (any byte); '*' may only end it")
+    if len(tokens) > _MAX_ATR_BYTES:
+        raise ValueError(f"'{value}' is {len(tokens)} bytes long; an ATR has at most {_MAX_ATR_BYTES}")
+    return " ".join(t.upper() for t in tokens) + (" *" if open_end else "")
+
+
+# Keys that belong to one profile type only: a key of another type is a mistake, not something to ignore.
+_PROFILE_KEYS: dict[str, frozenset[str]] = {
+    "uid": frozenset(),
+    "cn-id-text": frozenset({"select", "read", "text_offset"}),
+    "iso7816-file": frozenset({"aid", "file_id", "offset", "length", "chunk", "content"}),
+}
+_TEXT_BLOCK_BYTES = 256
+_ID_NUMBER_CHARS = 18
+
+
+class CardProfileConfig(Strict):
+    """One way of reading a card, tried on cards whose ATR matches one of ``atr`` (none listed: any card).
+
+    - ``uid``: the card's UID through the PC/SC pseudo-APDU ``FF CA 00 00 00``;
+    - ``cn-id-text``: ``select`` APDUs that must each answer 9000, then ``read`` APDUs whose data, joined,
+      hold the ID card's 256-byte text block at ``text_offset``;
+    - ``iso7816-file``: SELECT the application ``aid`` (and the file ``file_id``), then READ BINARY
+      ``length`` bytes from ``offset`` in chunks of ``chunk`` bytes (the Le of each command).
+    """
+
+    id: Slug
+    type: Literal["uid", "cn-id-text", "iso7816-file"]
+    atr: list[str] = []
+    select: list[str] = []
+    read: list[str] = []
+    text_offset: Annotated[int, Field(ge=0, le=4096)] = 0
+    aid: str = ""
+    file_id: str = ""
+    offset: Annotated[int, Field(ge=0, le=0x7FFF)] = 0
+    length: Annotated[int, Field(ge=1, le=0x8000)] = _TEXT_BLOCK_BYTES
+    chunk: Annotated[int, Field(ge=1, le=256)] = 128
+    # What the file holds: the ID card's text block, or an ID number in ASCII (padded with spaces, 00 or FF).
+    content: Literal["cn-id-text", "id-number"] = "cn-id-text"
+
+    @field_validator("atr")
+    @classmethod
+    def _atr_patterns(cls, patterns: list[str]) -> list[str]:
+        return [_atr_pattern(p) for p in patterns]
+
+    @field_validator("select", "read")
+    @classmethod
+    def _apdus(cls, apdus: list[str]) -> list[str]:
+        checked = []
+        for i, apdu in enumerate(apdus):
+            try:
+                checked.append(_apdu(apdu))
+            except ValueError as exc:
+                raise ValueError(f"[{i}]: {exc}") from None
+        return checked
+
+    @field_validator("aid")
+    @classmethod
+    def _aid(cls, value: str) -> str:
+        if not value:
+            return value
+        data = _hex_bytes(value)
+        if not 5 <= len(data) <= 16:
+            raise ValueError(f"'{value}' is {len(data)} bytes; an application ID (AID) has 5 to 16")
+        return data.hex(" ").upper()
+
+    @field_validator("file_id")
+    @classmethod
+    def _file_id(cls, value: str) -> str:
+        if not value:
+            return value
+        data = _hex_bytes(value)
+        if len(data) != 2:
+            raise ValueError(f"'{value}' is {len(data)} bytes; a file ID has 2 (e.g. '00 01')")
+        return data.hex(" ").upper()
+
+    @model_validator(mode="after")
+    def _keys_fit_type(self) -> CardProfileConfig:
+        foreign = sorted(k for k in self.model_fields_set
+                         if any(k in keys for t, keys in _PROFILE_KEYS.items() if t != self.type))
+        if foreign:
+            names = ", ".join(f"'{k}'" for k in foreign)
+            raise ValueError(f"{names} {'does' if len(foreign) == 1 else 'do'} not apply to a profile of type "
+                             f"'{self.type}'")
+        if self.type == "cn-id-text" and not self.read:
+            raise ValueError("a 'cn-id-text' profile needs at least one APDU in 'read'")
+        if self.type == "iso7816-file":
+            if not self.aid:
+                raise ValueError("an 'iso7816-file' profile needs 'aid' (the application to select)")
+            if self.offset + self.length > 0x8000:
+                raise ValueError("offset + length go beyond 32768, the largest READ BINARY offset")
+            needed = _TEXT_BLOCK_BYTES if self.content == "cn-id-text" else _ID_NUMBER_CHARS
+            if self.length < needed:
+                raise ValueError(f"length {self.length} is too short for content '{self.content}' "
+                                 f"({needed} bytes needed)")
+        return self
+
+
 class CardReaderConfig(Strict):
-    driver: Literal["simulated"] = "simulated"
+    """The ID card reader: "simulated" (on-screen demo cards) or "pcsc" (a reader through pcscd)."""
+
+    driver: Literal["simulated", "pcsc"] = "simulated"
+    # pcsc: part of the reader's name as `kioskctl card list` shows it, or a wildcard pattern
+    # ("ACS ACR1281U* PICC*"); case does not matter. Empty: the first reader pcscd lists.
+    reader: Annotated[str, Field(max_length=200)] = ""
+    # A card that takes longer than this to read is refused; the citizen is asked to place it again.
+    read_timeout_seconds: Annotated[float, Field(ge=1, le=60)] = 8.0
+    # While pcscd or the reader is missing, look for it again this often.
+    retry_seconds: Annotated[float, Field(ge=0.1, le=30)] = 1.0
+    profiles: list[CardProfileConfig] = []
+
+    @model_validator(mode="after")
+    def _profiles(self) -> CardReaderConfig:
+        if self.driver == "pcsc" and not self.profiles:
+            raise ValueError("driver 'pcsc' needs at least one [[card_reader.profiles]] entry")
+        seen: set[str] = set()
+        for profile in self.profiles:
+            if profile.id in seen:
+                raise ValueError(f"profile id '{profile.id}' is used twice")
+            seen.add(profile.id)
+        return self
 
 
 class DisplayConfig(Strict):
@@ -205,6 +370,65 @@ class AccessibilityConfig(Strict):
     large_font_idle_seconds: Annotated[int, Field(ge=20, le=1800)] = 120
 
 
+class CallingConfig(Strict):
+    """How windows call numbers (hall server and embedded queue alike)."""
+
+    # A window calls at most this many green-channel or appointment tickets in a row before it calls an
+    # ordinary ticket that is waiting, so that ordinary tickets are never starved.
+    priority_calls_per_ordinary: Annotated[int, Field(ge=1, le=20)] = 3
+    # A called citizen who does not come is called again this many times before the clerk may mark a no-show.
+    recalls_before_no_show: Annotated[int, Field(ge=0, le=10)] = 2
+    # Recent calls listed on the display board.
+    board_recent_calls: Annotated[int, Field(ge=1, le=30)] = 8
+
+
+class AppointmentsConfig(Strict):
+    """When an appointment holder may check in at a kiosk, around the booked start time."""
+
+    checkin_early_minutes: Annotated[int, Field(ge=0, le=240)] = 30
+    checkin_late_minutes: Annotated[int, Field(ge=0, le=240)] = 15
+
+
+class HallServerConfig(Strict):
+    """The hall server (``kioskctl hall serve``): shared queue for many kiosks and windows."""
+
+    host: Annotated[str, Field(min_length=1)] = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8700
+    # SQLAlchemy URL of the hall's database; empty: hall.sqlite3 in the state folder. Several server
+    # processes need PostgreSQL, e.g. postgresql://kiosk@db.hall.local/hall
+    database_url: str = ""
+    # Clerks and managers stay signed in this long.
+    session_hours: Annotated[int, Field(ge=1, le=24)] = 12
+    # How often the display board's event stream looks for new calls.
+    event_poll_seconds: Annotated[float, Field(gt=0, le=5)] = 0.25
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+            raise ValueError("must be empty, an sqlite:/// URL or a postgresql:// URL")
+        return value
+
+
+class BackendConfig(Strict):
+    """Where the kiosk's queue lives: in-process ("embedded", SQLite) or on the hall server ("hall")."""
+
+    queue: Literal["embedded", "hall"] = "embedded"
+    hall_url: str = ""
+    # File holding this kiosk's device token (from ``kioskctl hall device add``); default <state_dir>/hall-token.
+    token_file: str = ""
+    connect_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
+    read_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 5.0
+
+    @model_validator(mode="after")
+    def _url_for_hall(self) -> BackendConfig:
+        if self.hall_url and not re.match(r"^https?://[^/\s]+", self.hall_url):
+            raise ValueError(f"hall_url '{self.hall_url}' must start with http:// or https://")
+        if self.queue == "hall" and not self.hall_url:
+            raise ValueError("queue = \"hall\" needs hall_url (e.g. http://hall-server:8700)")
+        return self
+
+
 class AdminConfig(Strict):
     pin_sha256: Annotated[str, Field(pattern=_SHA256)]
 
@@ -218,6 +442,10 @@ class KioskFile(Strict):
     card_reader: CardReaderConfig = CardReaderConfig()
     display: DisplayConfig = DisplayConfig()
     accessibility: AccessibilityConfig = AccessibilityConfig()
+    calling: CallingConfig = CallingConfig()
+    appointments: AppointmentsConfig = AppointmentsConfig()
+    hall_server: HallServerConfig = HallServerConfig()
+    backend: BackendConfig = BackendConfig()
     admin: AdminConfig
 
 
@@ -439,3 +667,12 @@ def load_config(config_dir: Path | str | None = None) -> KioskConfig:
     if problems or kiosk_file is None or services is None:
         raise ConfigError(problems)
     return KioskConfig(kiosk_file, services, folder)
+
+
+def validate_services(data: dict[str, Any], file: str = SERVICES_FILE) -> ServicesFile:
+    """Validate a services catalogue given as data (e.g. sent to the hall server); ``ConfigError`` lists problems."""
+    services, problems = _validate(ServicesFile, file, data)
+    problems += _cross_checks(data)
+    if problems or services is None:
+        raise ConfigError(problems)
+    return services

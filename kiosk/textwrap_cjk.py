@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 
 
 def char_columns(ch: str) -> int:
-    """Columns a character takes on a fixed-pitch printer: 2 for wide (CJK, full-width), else 1."""
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    """Columns a character takes on a printer in Chinese mode: every non-ASCII character is sent as a
+    multi-byte GB18030 code and printed double width (even ``·`` and ``→``, which Unicode calls narrow)."""
+    return 1 if ord(ch) < 0x80 else 2
 
 
 def text_columns(text: str) -> int:

@@ -88,18 +88,17 @@ def ticket_document(ticket: Ticket, config: KioskConfig) -> Document:
     ]
     if ticket.is_priority:
         p = ticket.priority.value
-        blocks.append(Text(f"绿色通道·{_PRIORITY_ZH[p]}  Green channel ({_PRIORITY_EN[p]})", 1, c, bold=True))
+        blocks.append(Text(f"绿色通道·{_PRIORITY_ZH[p]} Green channel ({_PRIORITY_EN[p]})", 1, c, bold=True))
     blocks += [
-        Text(f"前面还有 {ticket.people_ahead} 人  {ticket.people_ahead} ahead of you", 1, c),
-        Text(f"{wait_phrase(ticket.wait_minutes, 'zh')}  {wait_phrase(ticket.wait_minutes, 'en')}", 1, c),
+        Text(f"前面还有 {ticket.people_ahead} 人 {ticket.people_ahead} ahead of you", 1, c),
+        Text(f"{wait_phrase(ticket.wait_minutes, 'zh')} {wait_phrase(ticket.wait_minutes, 'en')}", 1, c),
     ]
     if group.wait_area_zh:
-        blocks.append(Text(f"{group.wait_area_zh}  {group.wait_area_en}".strip(), 1, c))
+        blocks.append(Text(f"{group.wait_area_zh} {group.wait_area_en}".strip(), 1, c))
     blocks += [
         Text(f"{local:%Y-%m-%d %H:%M}", 1, c),
         QrCode(ticket_status_url(ticket, config)),
         Text("扫码查看排队进度 Scan for live status", 1, c),
-        Rule(),
         Text("请留意叫号，妥善保管此票。", 1, c),
         Text("Listen for your number. Keep this ticket.", 1, c),
         Text(f"{ticket.kiosk_id}  电话 Tel {hall.phone}" if hall.phone else ticket.kiosk_id, 1, c),

@@ -23,7 +23,19 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
-from drivers.card.base import CardEvent, CardFailed, CardInserted, CardReader, CardRemoved
+from drivers.card.base import (
+    CardEvent,
+    CardFailed,
+    CardInserted,
+    CardReader,
+    CardReading,
+    CardReadTimeout,
+    CardRemoved,
+    CardUidRead,
+    ReaderState,
+    ReaderStatus,
+    UnsupportedCard,
+)
 from drivers.card.simulated import SimulatedCardReader
 from drivers.printer.base import PrinterError
 from kiosk.clock import Clock as ClockFn
@@ -58,7 +70,11 @@ class KioskApp(App):
     lang = StringProperty("zh")
     large = BooleanProperty(False)
     identity_text = StringProperty("")
+    # The card reader as the identify screen shows it: "" (waiting for a card), "reading" or "no_reader".
+    card_state = StringProperty("")
     pending_group = StringProperty("")
+    _card_guard: Any = None  # the read-timeout event while a card is being read
+    _card_late = False  # the read timed out: its result, if it still comes, is dropped
     theme = ObjectProperty(None)
 
     def __init__(self, config: KioskConfig, desk: TicketDesk, reader: CardReader, clock: ClockFn,
@@ -253,14 +269,47 @@ class KioskApp(App):
     # -- ID cards -----------------------------------------------------------------------------
 
     def on_card_event(self, event: CardEvent) -> None:
+        """A reader event, on the main thread (the reader's thread hands it over through the Kivy clock)."""
+        if isinstance(event, ReaderStatus):
+            self.card_state = "no_reader" if event.state is ReaderState.NO_READER else ""
+            return
+        if isinstance(event, CardReading):
+            self.card_state, self._card_late = "reading", False
+            self._cancel_card_guard()
+            timeout = self.kiosk_config.kiosk.card_reader.read_timeout_seconds
+            self._card_guard = Clock.schedule_once(lambda _dt: self._card_read_timed_out(), timeout)
+            return
+        if isinstance(event, CardRemoved):
+            self._cancel_card_guard()
+            self.card_state, self._card_late = "", False
+            self.identity = None
+            self.identity_text = ""
+            return
+        self._cancel_card_guard()
+        if self._card_late:
+            log.info("card result after the read timeout dropped: %s", type(event).__name__)
+            return
+        self.card_state = ""
         if isinstance(event, CardInserted):
             self.identity = event.identity
             self.identity_text = f"{event.identity.masked_name} {event.identity.masked_number}"
-            log.info("card read: %s", event.identity)
+            log.info("card read: %s", repr(event.identity))  # masked; the record keeps no identity alive
             if self.manager.current == "identify" and self.pending_group:
                 self.take_number(self.pending_group)
+        elif isinstance(event, CardUidRead):
+            # A UID identifies a person only through the hall's backend, which this kiosk does not ask yet.
+            log.info("card UID read (%s) but no backend maps UIDs to people", repr(event))
+            self.show_error(UnsupportedCard("card UID without a backend mapping"))
         elif isinstance(event, CardFailed):
             self.show_error(event.error)
-        elif isinstance(event, CardRemoved):
-            self.identity = None
-            self.identity_text = ""
+
+    def _cancel_card_guard(self) -> None:
+        if self._card_guard is not None:
+            self._card_guard.cancel()
+            self._card_guard = None
+
+    def _card_read_timed_out(self) -> None:
+        self._card_guard = None
+        self.card_state, self._card_late = "", True
+        log.warning("card read took longer than %s s", self.kiosk_config.kiosk.card_reader.read_timeout_seconds)
+        self.show_error(CardReadTimeout())

@@ -6,13 +6,20 @@ from drivers.card.base import (
     CardFailed,
     CardInserted,
     CardReader,
+    CardReading,
+    CardReadTimeout,
     CardRemoved,
     CardRemovedEarly,
+    CardUidRead,
+    ExpiredCard,
     InvalidCardData,
+    NoCardPresented,
     ReaderMissing,
     ReaderState,
+    ReaderStatus,
     UnsupportedCard,
 )
 
-__all__ = ["CardError", "CardEvent", "CardFailed", "CardInserted", "CardReader", "CardRemoved",
-           "CardRemovedEarly", "InvalidCardData", "ReaderMissing", "ReaderState", "UnsupportedCard"]
+__all__ = ["CardError", "CardEvent", "CardFailed", "CardInserted", "CardReadTimeout", "CardReader", "CardReading",
+           "CardRemoved", "CardRemovedEarly", "CardUidRead", "ExpiredCard", "InvalidCardData", "NoCardPresented",
+           "ReaderMissing", "ReaderState", "ReaderStatus", "UnsupportedCard"]

@@ -1,9 +1,13 @@
-"""The ``CardReader`` interface: card arrival and removal events, reader state, typed faults."""
+"""The ``CardReader`` interface: card arrival and removal events, reader state, typed faults.
+
+Every fault a citizen can meet is a ``CardError`` subclass with its own message in Chinese and English;
+``detail`` is for staff and logs and never holds data read from a card.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
@@ -41,6 +45,29 @@ class InvalidCardData(CardError):
     en = "The card's data could not be verified: it may be damaged or expired. Please ask a member of staff."
 
 
+class ExpiredCard(InvalidCardData):
+    code = "expired_card"
+    zh = "身份证已过有效期，请使用有效证件，或联系工作人员。"
+    en = "This ID card has expired. Please use a valid card or ask a member of staff."
+
+
+class CardReadTimeout(CardError):
+    code = "card_timeout"
+    zh = "读卡时间过长，请拿起身份证后重新放置。"
+    en = "Reading the card took too long. Lift the card and place it again."
+
+
+class NoCardPresented(CardError):
+    code = "no_card"
+    zh = "读卡器上没有身份证。"
+    en = "No card was placed on the reader."
+
+
+def mask_uid(uid: str) -> str:
+    """A card UID (hex) for logs and screens: the last four digits only."""
+    return "*" * max(len(uid) - 4, 0) + uid[-4:]
+
+
 class ReaderState(StrEnum):
     READY = "ready"
     CARD_PRESENT = "card_present"
@@ -49,9 +76,31 @@ class ReaderState(StrEnum):
 
 
 @dataclass(frozen=True)
+class CardReading:
+    """A card arrived and is being read: the screen can say so before the (slower) result."""
+
+    reader: str
+
+
+@dataclass(frozen=True)
 class CardInserted:
+    """A card was read into a validated identity by the card profile ``profile``."""
+
     identity: Identity
     reader: str
+    profile: str = ""
+
+
+@dataclass(frozen=True)
+class CardUidRead:
+    """A card was recognised only by its UID (profile type ``uid``): the hall's backend maps it to a person."""
+
+    uid: str = field(repr=False)
+    reader: str
+    profile: str = ""
+
+    def __repr__(self) -> str:
+        return f"CardUidRead({mask_uid(self.uid)}, reader={self.reader!r}, profile={self.profile!r})"
 
 
 @dataclass(frozen=True)
@@ -65,7 +114,16 @@ class CardFailed:
     reader: str
 
 
-CardEvent = CardInserted | CardRemoved | CardFailed
+@dataclass(frozen=True)
+class ReaderStatus:
+    """The reader appeared or disappeared (unplugged, pcscd gone, back again); ``detail`` says why, for staff."""
+
+    state: ReaderState
+    reader: str
+    detail: str = ""
+
+
+CardEvent = CardReading | CardInserted | CardUidRead | CardRemoved | CardFailed | ReaderStatus
 CardListener = Callable[[CardEvent], None]
 
 

@@ -11,6 +11,7 @@ from drivers.card.base import (
     CardFailed,
     CardInserted,
     CardListener,
+    CardReading,
     CardRemoved,
     ReaderState,
 )
@@ -57,7 +58,7 @@ class SimulatedCardReader:
     def status(self) -> ReaderState:
         return self._state
 
-    def _emit_later(self, event: CardEvent, state: ReaderState) -> None:
+    def _emit_later(self, event: CardEvent, state: ReaderState, delay: float | None = None) -> None:
         def deliver() -> None:
             with self._lock:
                 listener = self._listener
@@ -66,18 +67,20 @@ class SimulatedCardReader:
                 self._state = state
             listener(event)
 
-        timer = threading.Timer(self._read_seconds, deliver)
+        timer = threading.Timer(self._read_seconds if delay is None else delay, deliver)
         timer.daemon = True
         timer.start()
 
     def insert(self, card: DemoCard) -> None:
         """Put a card on the reader; it is read (validated) as a real card would be."""
+        self._emit_later(CardReading(READER_NAME), ReaderState.CARD_PRESENT, delay=0)
         self._emit_later(CardInserted(Identity.from_id_number(card.id_number, name=card.name,
                                                               source="simulated"), READER_NAME),
                          ReaderState.CARD_PRESENT)
 
     def fail(self, error: CardError) -> None:
         """Put a card on the reader that fails to read with ``error``."""
+        self._emit_later(CardReading(READER_NAME), ReaderState.CARD_PRESENT, delay=0)
         self._emit_later(CardFailed(error, READER_NAME), ReaderState.CARD_PRESENT)
 
     def remove(self) -> None:

@@ -31,8 +31,8 @@ class EscPosPrinter:
             log.warning("printer paper near end: replace the roll soon")
         return status
 
-    def _check(self, when: str) -> None:
-        status = self.transport.status()
+    def _check(self, when: str, extra_wait: float = 0.0) -> None:
+        status = self.transport.status(extra_wait)
         if status is PrinterStatus.PAPER_NEAR_END:
             log.warning("printer paper near end (%s %s)", when, "printing")
         if (error := error_for_status(status)) is not None:
@@ -44,5 +44,6 @@ class EscPosPrinter:
         with self._lock:
             self._check("before")
             self.transport.write(data)
-            self._check("after")
+            # The status answer queues behind the ticket on a slow line: wait for the ticket to go through.
+            self._check("after", self.transport.transfer_seconds(len(data)))
         log.info("printed %s (%d bytes)", document.name, len(data))

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import termios
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import serial
 
@@ -20,6 +22,7 @@ from drivers.printer.base import PrinterOffline, PrinterStatus
 from kiosk.config import PrinterConfig
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DLE_EOT = b"\x10\x04"
 _PARITY = {"none": serial.PARITY_NONE, "even": serial.PARITY_EVEN, "odd": serial.PARITY_ODD}
@@ -86,7 +89,7 @@ class SerialTransport:
     def close(self) -> None:
         with self._lock:
             if self._port is not None:
-                with contextlib.suppress(serial.SerialException, OSError):
+                with contextlib.suppress(serial.SerialException, OSError, termios.error):
                     self._port.close()
             self._port = None
 
@@ -95,29 +98,53 @@ class SerialTransport:
         self.close()
         return PrinterOffline(f"{what} on {self.settings.url}: {exc}")
 
+    def _with_port(self, what: str, action: Callable[[Any], T]) -> T:
+        """Run ``action`` on the open port. A port that was already open may be a stale handle of a device
+        that was unplugged and plugged back while idle: it is reopened once and the action retried."""
+        was_open = self._port is not None
+        for attempt in (1, 2):
+            port = self._open()
+            try:
+                return action(port)
+            except serial.SerialTimeoutException as exc:
+                raise self._fail(f"{what} timed out", exc) from exc
+            except (serial.SerialException, OSError, termios.error) as exc:
+                # termios.error (EIO) is what a pty or tty whose device vanished raises on tcflush/tcgetattr.
+                failure = self._fail(f"{what} failed", exc)
+                if attempt == 2 or not was_open:
+                    raise failure from exc
+        raise AssertionError("unreachable")
+
     def write(self, data: bytes) -> None:
         """Send ``data`` whole or raise ``PrinterOffline`` (no answer to flow control, port gone)."""
         with self._lock:
-            port = self._open()
-            try:
-                written = port.write(data)
-            except serial.SerialTimeoutException as exc:
-                raise self._fail("write timed out", exc) from exc
-            except (serial.SerialException, OSError) as exc:
-                raise self._fail("write failed", exc) from exc
+            written = self._with_port("write", lambda port: port.write(data))
             if written is not None and written != len(data):
                 raise self._fail("short write", OSError(f"{written} of {len(data)} bytes"))
 
-    def query(self, n: int) -> int:
-        """One real-time status byte (``DLE EOT n``); ``PrinterOffline`` when none comes in time."""
-        with self._lock:
-            port = self._open()
+    def transfer_seconds(self, size: int) -> float:
+        """How long ``size`` bytes take on the line (10 bits a byte): a status query sent after them is
+        answered only once they are through."""
+        return size * 10 / self.settings.baudrate
+
+    def query(self, n: int, extra_wait: float = 0.0) -> int:
+        """One real-time status byte (``DLE EOT n``); ``PrinterOffline`` when none comes in time.
+
+        ``extra_wait`` lengthens the wait for the answer, for a query that queues behind data still on
+        the line."""
+        def ask(port: Any) -> bytes:
+            port.reset_input_buffer()
+            port.write(DLE_EOT + bytes([n]))
+            if not extra_wait:
+                return bytes(port.read(1))
+            port.timeout = self.settings.timeout + extra_wait
             try:
-                port.reset_input_buffer()
-                port.write(DLE_EOT + bytes([n]))
-                answer = port.read(1)
-            except (serial.SerialException, OSError) as exc:
-                raise self._fail("status query failed", exc) from exc
+                return bytes(port.read(1))
+            finally:
+                port.timeout = self.settings.timeout
+
+        with self._lock:
+            answer = self._with_port("status query", ask)
             if not answer:
                 raise PrinterOffline(f"no answer to DLE EOT {n} from {self.settings.url}")
             value = answer[0]
@@ -126,7 +153,8 @@ class SerialTransport:
                 raise PrinterOffline(f"unexpected answer {value:#04x} to DLE EOT {n}")
             return value
 
-    def status(self) -> PrinterStatus:
-        """The printer's state; raises ``PrinterOffline`` when it does not answer."""
+    def status(self, extra_wait: float = 0.0) -> PrinterStatus:
+        """The printer's state; raises ``PrinterOffline`` when it does not answer. ``extra_wait``: see
+        ``query`` (only the first query waits behind the data; the others follow it at once)."""
         with self._lock:
-            return status_from_answers(self.query(1), self.query(2), self.query(3), self.query(4))
+            return status_from_answers(self.query(1, extra_wait), self.query(2), self.query(3), self.query(4))

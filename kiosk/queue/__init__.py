@@ -1,19 +1,23 @@
-"""The queue: numbering rules, the store, wait estimates."""
+"""The queue and the rest of the hall's service layer: numbering rules, windows, the store, wait estimates."""
 
 from kiosk.queue.errors import (
     IdentityRequired,
+    NoCurrentTicket,
+    NoShowTooEarly,
     QueueClosed,
     QueueRefused,
     QuotaExhausted,
     TicketLimitReached,
     TicketNotFound,
     UnknownGroup,
+    UnknownWindow,
 )
-from kiosk.queue.model import GroupStatus, Priority, Ticket, TicketStatus
-from kiosk.queue.service import LocalQueueService, QueueService
+from kiosk.queue.model import CallEvent, EventKind, GroupStatus, Priority, Ticket, TicketStatus, WindowState
+from kiosk.queue.service import LocalQueueService, QueueService, WindowService
 
 __all__ = [
-    "GroupStatus", "IdentityRequired", "LocalQueueService", "Priority", "QueueClosed", "QueueRefused",
-    "QueueService", "QuotaExhausted", "Ticket", "TicketLimitReached", "TicketNotFound", "TicketStatus",
-    "UnknownGroup",
+    "CallEvent", "EventKind", "GroupStatus", "IdentityRequired", "LocalQueueService", "NoCurrentTicket",
+    "NoShowTooEarly", "Priority", "QueueClosed", "QueueRefused", "QueueService", "QuotaExhausted", "Ticket",
+    "TicketLimitReached", "TicketNotFound", "TicketStatus", "UnknownGroup", "UnknownWindow", "WindowService",
+    "WindowState",
 ]

@@ -81,3 +81,120 @@ class TicketNotFound(KioskError):
     code = "ticket_not_found"
     zh = "没有找到这个号码，请核对后重试。"
     en = "This number was not found. Please check it and try again."
+
+
+class UnknownWindow(KioskError):
+    code = "unknown_window"
+    zh = "没有这个窗口，请核对窗口号。"
+    en = "There is no such window. Please check the window number."
+
+
+class NoCurrentTicket(KioskError):
+    """A window operation needs a called ticket at the window, and there is none."""
+
+    code = "no_current_ticket"
+    zh = "本窗口当前没有正在呼叫或办理的号码。"
+    en = "No number is being called or served at this window."
+
+
+class NoShowTooEarly(KioskError):
+    """A no-show may be marked only after the configured number of recalls."""
+
+    code = "no_show_too_early"
+
+    def __init__(self, recalls_needed: int) -> None:
+        super().__init__(str(recalls_needed))
+        self.recalls_needed = recalls_needed
+
+    def message(self, lang: str = "zh") -> str:
+        if lang == "zh":
+            return f"请再重呼 {self.recalls_needed} 次，仍未到再标记过号。"
+        return f"Please call the number again {self.recalls_needed} more time(s) before marking a no-show."
+
+
+class SameGroup(KioskError):
+    code = "same_group"
+    zh = "该号码已在此业务类别中，请选择其他类别。"
+    en = "The number is already in this service group. Please choose another one."
+
+
+class AppointmentNotFound(KioskError):
+    code = "appointment_not_found"
+    zh = "没有找到您今天的预约，请核对预约码，或到咨询台办理。"
+    en = "No appointment for today was found. Please check the code or ask at the help desk."
+
+
+class _CheckInWindow(KioskError):
+    """A refusal that tells the booked time, so the citizen knows when to come (back)."""
+
+    zh_text = ""
+    en_text = ""
+
+    def __init__(self, starts_at: datetime, opens_at: datetime) -> None:
+        super().__init__(starts_at.isoformat())
+        self.starts_at = starts_at
+        self.opens_at = opens_at
+
+    def message(self, lang: str = "zh") -> str:
+        if lang == "zh":
+            return self.zh_text.format(start=moment(self.starts_at, "zh"), opens=moment(self.opens_at, "zh"))
+        return self.en_text.format(start=moment(self.starts_at, "en"), opens=moment(self.opens_at, "en"))
+
+
+class CheckInTooEarly(_CheckInWindow):
+    code = "check_in_too_early"
+    zh_text = "您预约的时间是{start}，请于{opens}以后签到。"
+    en_text = "Your appointment is at {start}. Please check in from {opens}."
+
+
+class CheckInTooLate(_CheckInWindow):
+    code = "check_in_too_late"
+    zh_text = "您预约的时间{start}已过，签到时间已结束，请重新取号或预约。"
+    en_text = "Your appointment at {start} has passed and check-in has closed. Please take a number or book again."
+
+
+class AlreadyCheckedIn(KioskError):
+    code = "already_checked_in"
+
+    def __init__(self, number: str) -> None:
+        super().__init__(number)
+        self.number = number
+
+    def message(self, lang: str = "zh") -> str:
+        if lang == "zh":
+            return f"该预约已签到，您的号码是 {self.number}，请等候叫号。"
+        return f"This appointment is already checked in: your number is {self.number}. Please wait to be called."
+
+
+class InvalidRecord(KioskError):
+    """Data sent to the hall (an appointment, a progress record, a rating, a catalogue) is not valid."""
+
+    code = "invalid_record"
+    zh = "提交的数据有误，未保存。"
+    en = "The data sent is not valid and was not saved."
+
+
+class ProgressNotFound(KioskError):
+    code = "progress_not_found"
+    zh = "没有查到该办件的进度，请核对受理编号，或咨询窗口工作人员。"
+    en = "No progress was found for this application. Please check the receipt number or ask at a window."
+
+
+class AlreadyRated(KioskError):
+    code = "already_rated"
+    zh = "这个号码已经评价过了，感谢您的评价。"
+    en = "This number has already been rated. Thank you."
+
+
+class RatingNotFound(KioskError):
+    code = "rating_not_found"
+    zh = "没有这条评价。"
+    en = "There is no such rating."
+
+
+class CatalogGroupsChanged(KioskError):
+    """Service groups decide numbering: they change with services.toml and a restart, not at run time."""
+
+    code = "catalog_groups_changed"
+    zh = "业务类别（号段、窗口）不能在线修改，请修改 services.toml 后重启大厅服务器；事项指南可在线更新。"
+    en = "Service groups cannot be changed online: edit services.toml and restart the hall server. Guides can."

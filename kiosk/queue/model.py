@@ -64,3 +64,36 @@ class GroupStatus:
     quota: int
     available: bool
     refusal_code: str = ""
+
+
+class EventKind(StrEnum):
+    """What happened at a window; the display board announces calls and recalls."""
+
+    CALL = "call"
+    RECALL = "recall"
+    NO_SHOW = "no_show"
+    SERVED = "served"
+    TRANSFER = "transfer"
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """One thing that happened at a window, in the order of ``id`` (hall-wide, across server processes)."""
+
+    id: int
+    at: datetime
+    kind: EventKind
+    number: str
+    group_id: str
+    window: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class WindowState:
+    """A window: the groups it serves now, whether a manager changed them, and the ticket at its desk."""
+
+    window: str
+    groups: tuple[str, ...]
+    changed: bool
+    current: Ticket | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -11,6 +12,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -46,6 +48,11 @@ tickets = Table(
     # Salted hash of the ID number (per-person limits) and its masked form; never the number itself.
     Column("identity_key", String(64)),
     Column("id_masked", String(18)),
+    # Added with the hall server; nullable or defaulted so that an older kiosk database gains them in place.
+    Column("recalls", Integer, nullable=False, default=0, server_default="0"),
+    Column("first_called_at", DateTime(timezone=True)),
+    Column("transferred_from", String(32)),
+    Column("appointment_code", String(32)),
     UniqueConstraint("day", "number", name="uq_ticket_day_number"),
     UniqueConstraint("day", "series", "seq", name="uq_ticket_day_series_seq"),
 )
@@ -63,4 +70,145 @@ print_failures = Table(
     Column("reason", String(32), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("reprinted_at", DateTime(timezone=True)),
+)
+
+# Everything that happened at a window, in order: the display board and the figures read it. Numbers only.
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", String(10), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("number", String(12), nullable=False),
+    Column("group_id", String(32), nullable=False),
+    Column("window", String(16), nullable=False, default=""),
+    Column("detail", String(64), nullable=False, default=""),
+)
+
+Index("ix_events_day", events.c.day, events.c.id)
+
+# Which groups a window serves, when the hall manager changed it; otherwise services.toml decides.
+window_groups = Table(
+    "window_groups",
+    metadata,
+    Column("window", String(16), primary_key=True),
+    Column("groups", String(600), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(32), nullable=False, default=""),
+)
+
+appointments = Table(
+    "appointments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("group_id", String(32), nullable=False),
+    Column("matter_id", String(32), nullable=False, default=""),
+    Column("day", String(10), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("identity_key", String(64)),
+    Column("id_masked", String(18), nullable=False, default=""),
+    Column("name_masked", String(32), nullable=False, default=""),
+    Column("status", String(16), nullable=False),
+    Column("ticket_number", String(12)),
+    Column("checked_in_at", DateTime(timezone=True)),
+    Column("source", String(16), nullable=False, default="api"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+Index("ix_appointments_identity", appointments.c.day, appointments.c.identity_key)
+
+# Application progress (办件进度), imported from CSV or pushed by the platform; keyed by receipt number.
+progress = Table(
+    "progress",
+    metadata,
+    Column("receipt_no", String(40), primary_key=True),
+    Column("matter_id", String(32), nullable=False, default=""),
+    Column("matter_name_zh", String(200), nullable=False, default=""),
+    Column("identity_key", String(64)),
+    Column("id_masked", String(18), nullable=False, default=""),
+    Column("name_masked", String(32), nullable=False, default=""),
+    Column("stage", String(16), nullable=False),
+    Column("note_zh", String(400), nullable=False, default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+Index("ix_progress_identity", progress.c.identity_key)
+
+# 好差评: 5 非常满意 ... 1 非常不满意; 1 and 2 are bad and wait for a follow-up.
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("level", Integer, nullable=False),
+    # NULL when the rating is not about a ticket; a ticket is rated once (NULLs do not collide).
+    Column("number", String(12)),
+    Column("group_id", String(32), nullable=False, default=""),
+    Column("window", String(16), nullable=False, default=""),
+    Column("comment", String(500), nullable=False, default=""),
+    Column("kiosk_id", String(16), nullable=False, default=""),
+    Column("followed_up_at", DateTime(timezone=True)),
+    Column("followed_up_by", String(32)),
+    Column("follow_up_note", String(500)),
+    UniqueConstraint("day", "number", name="uq_rating_day_number"),
+)
+
+Index("ix_ratings_day", ratings.c.day)
+
+# Published versions of the service catalogue (services.toml as JSON); kiosks fetch the newest.
+catalog_versions = Table(
+    "catalog_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_by", String(32), nullable=False, default=""),
+)
+
+# Hall-server accounts: clerks and managers sign in; kiosks and the platform hold device tokens.
+# Only hashes of passwords and tokens are stored.
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(32), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("display_name", String(64), nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("username", String(32), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("window", String(16)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("device_id", String(16), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+# Small hall-wide settings shared by every server process (e.g. the salt of ID-number hashes).
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
 )

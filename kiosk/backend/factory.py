@@ -1,0 +1,47 @@
+"""The kiosk's queue from its configuration: in-process (embedded SQLite) or the hall server over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.backend.hall_client import HallClient
+from kiosk.clock import Clock, utc_now
+from kiosk.config import KioskConfig
+from kiosk.errors import KioskError
+from kiosk.queue.service import QueueService
+from kiosk.services import embedded_queue
+from kiosk.state import StateDir
+
+TOKEN_FILE = "hall-token"
+
+
+class HallTokenMissing(KioskError):
+    code = "hall_token_missing"
+    zh = "本机尚未登记到大厅服务器，请联系管理员。"
+    en = "This kiosk is not registered with the hall server. Please ask the administrator."
+
+
+def hall_token(config: KioskConfig) -> str:
+    """The kiosk's device token: ``[backend] token_file``, else ``<state_dir>/hall-token``."""
+    path = Path(config.kiosk.backend.token_file) if config.kiosk.backend.token_file \
+        else StateDir.for_config(config).root / TOKEN_FILE
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        token = ""
+    if not token:
+        raise HallTokenMissing(str(path))
+    return token
+
+
+def hall_client(config: KioskConfig) -> HallClient:
+    backend = config.kiosk.backend
+    return HallClient(backend.hall_url, hall_token(config), connect_timeout=backend.connect_timeout_seconds,
+                      read_timeout=backend.read_timeout_seconds)
+
+
+def queue_for_config(config: KioskConfig, clock: Clock = utc_now) -> QueueService:
+    """``[backend] queue``: "embedded" runs the service layer in-process, "hall" asks the hall server."""
+    if config.kiosk.backend.queue == "hall":
+        return hall_client(config)
+    return embedded_queue(config, clock=clock)

@@ -1,0 +1,276 @@
+"""The hall server over HTTP, behind the same interfaces as the in-process service layer.
+
+``HallClient`` implements ``QueueService`` and ``WindowService`` (and the appointment, progress, rating and
+catalogue desks), so a kiosk or a window uses it exactly like ``LocalQueueService``. Every call is bounded by
+a connect and a read timeout; a server that cannot be reached raises ``HallUnreachable``, and an error the
+server sends comes back as the same typed ``KioskError`` the service layer raised there (code and messages).
+Blocking: call it off the UI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from kiosk.config import ConfigError, Problem, ServicesFile
+from kiosk.errors import KioskError
+from kiosk.hall.accounts import AccountExists, Forbidden, InvalidAccount, NotSignedIn, SignInFailed, WrongWindow
+from kiosk.identity import Identity, InvalidIdNumber
+from kiosk.queue.appointments import Appointment, AppointmentStatus, CheckIn
+from kiosk.queue.catalog import CatalogVersion
+from kiosk.queue.errors import (
+    AlreadyCheckedIn,
+    AlreadyRated,
+    AppointmentNotFound,
+    CatalogGroupsChanged,
+    CheckInTooEarly,
+    CheckInTooLate,
+    IdentityRequired,
+    InvalidRecord,
+    NoCurrentTicket,
+    NoShowTooEarly,
+    ProgressNotFound,
+    QueueClosed,
+    QuotaExhausted,
+    RatingNotFound,
+    SameGroup,
+    TicketLimitReached,
+    TicketNotFound,
+    UnknownGroup,
+    UnknownWindow,
+)
+from kiosk.queue.model import CallEvent, GroupStatus, Priority, Ticket, WindowState
+from kiosk.queue.progress import ProgressRecord
+from kiosk.queue.ratings import Level, Rating
+from kiosk.queue.wire import (
+    AppointmentOut,
+    CatalogOut,
+    CheckInOut,
+    EventOut,
+    GroupStatusOut,
+    ProgressOut,
+    RatingOut,
+    TicketOut,
+    WindowOut,
+)
+
+
+class HallUnreachable(KioskError):
+    """No answer from the hall server in time (down, network fault, timeout)."""
+
+    code = "hall_unreachable"
+    zh = "暂时无法连接大厅服务器，请稍后再试，或联系工作人员。"
+    en = "The hall server cannot be reached right now. Please try again or ask a member of staff."
+
+
+class HallError(KioskError):
+    """An error the server sent whose code this client does not know: its own code and messages."""
+
+    def __init__(self, code: str, zh: str, en: str, status: int) -> None:
+        super().__init__(f"{status} {code}")
+        self.code = code
+        self.zh = zh
+        self.en = en
+        self.status = status
+
+
+def _dt(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+_SIMPLE: dict[str, type[KioskError]] = {cls.code: cls for cls in (
+    UnknownGroup, IdentityRequired, TicketNotFound, UnknownWindow, NoCurrentTicket, SameGroup, AppointmentNotFound,
+    InvalidRecord, ProgressNotFound, AlreadyRated, RatingNotFound, CatalogGroupsChanged, InvalidIdNumber,
+    NotSignedIn, SignInFailed, Forbidden, WrongWindow, AccountExists, InvalidAccount)}
+
+_BUILDERS: dict[str, Callable[[dict[str, Any]], KioskError]] = {
+    QueueClosed.code: lambda d: QueueClosed(_dt(d.get("next_open"))),
+    QuotaExhausted.code: lambda d: QuotaExhausted(_dt(d.get("next_open"))),
+    TicketLimitReached.code: lambda d: TicketLimitReached(str(d.get("existing", ""))),
+    NoShowTooEarly.code: lambda d: NoShowTooEarly(int(d.get("recalls_needed", 1))),
+    AlreadyCheckedIn.code: lambda d: AlreadyCheckedIn(str(d.get("number", ""))),
+    CheckInTooEarly.code: lambda d: CheckInTooEarly(_dt(d["starts_at"]), _dt(d["opens_at"])),  # type: ignore[arg-type]
+    CheckInTooLate.code: lambda d: CheckInTooLate(_dt(d["starts_at"]), _dt(d["opens_at"])),  # type: ignore[arg-type]
+    ConfigError.code: lambda d: ConfigError([Problem("", "", str(p)) for p in d.get("problems", [])]),
+}
+
+
+def error_from_response(response: requests.Response) -> KioskError:
+    """The typed error a hall-server error response stands for."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or "code" not in body:
+        return HallError(f"http_{response.status_code}", "大厅服务器返回了错误。", "The hall server answered with an error.",
+                         response.status_code)
+    code = str(body["code"])
+    raw = body.get("detail")
+    detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    if code in _BUILDERS:
+        try:
+            return _BUILDERS[code](detail)
+        except (KeyError, TypeError, ValueError):
+            pass
+    if code in _SIMPLE:
+        return _SIMPLE[code](str(detail.get("reason", "")) if detail else "")
+    return HallError(code, str(body.get("message", "")), str(body.get("message_en", "")), response.status_code)
+
+
+class HallClient:
+    """The hall server's API for one kiosk (device token) or one window clerk (``sign_in``)."""
+
+    def __init__(self, base_url: str, token: str = "", *, connect_timeout: float = 3.0, read_timeout: float = 5.0,
+                 session: requests.Session | None = None) -> None:
+        self._base = base_url.rstrip("/") + "/api/v1"
+        self._token = token
+        self._timeout = (connect_timeout, read_timeout)
+        self._session = session or requests.Session()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
+                 data: bytes | None = None, content_type: str = "") -> Any:
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        if content_type:
+            headers["Content-Type"] = content_type
+        try:
+            response = self._session.request(method, self._base + path, json=json, params=params, data=data,
+                                             headers=headers, timeout=self._timeout)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise HallUnreachable(type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise HallError("bad_response", "大厅服务器的回答无法识别。", "The hall server's answer was not understood.",
+                            response.status_code) from exc
+
+    # -- sign-in (window clerks, managers) -------------------------------------------------------
+
+    def sign_in(self, username: str, password: str, window: str | None = None) -> str:
+        """Sign in and use the session from now on; returns the role."""
+        body: dict[str, Any] = {"username": username, "password": password}
+        if window:
+            body["window"] = window
+        data = self._request("POST", "/auth/login", json=body)
+        self._token = data["token"]
+        return str(data["role"])
+
+    # -- QueueService ----------------------------------------------------------------------------
+
+    def issue(self, group_id: str, identity: Identity | None = None, priority: Priority = Priority.NONE) -> Ticket:
+        body: dict[str, Any] = {"group_id": group_id, "priority": priority.value}
+        if identity is not None:
+            body["id_number"] = identity.id_number  # the server keeps only its hash and masked form
+        return TicketOut.model_validate(self._request("POST", "/tickets", json=body)).ticket()
+
+    def status(self, group_id: str) -> GroupStatus:
+        return GroupStatusOut.model_validate(self._request("GET", f"/groups/{group_id}")).status()
+
+    def statuses(self) -> list[GroupStatus]:
+        return [GroupStatusOut.model_validate(s).status() for s in self._request("GET", "/groups")]
+
+    def ticket(self, number: str, day: date | None = None) -> Ticket:
+        params = {"day": day.isoformat()} if day else None
+        return TicketOut.model_validate(self._request("GET", f"/tickets/{number}", params=params)).ticket()
+
+    # -- WindowService ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _window(data: Any) -> WindowState:
+        w = WindowOut.model_validate(data)
+        return WindowState(w.window, tuple(w.groups), w.changed, w.current.ticket() if w.current else None)
+
+    def windows(self) -> list[WindowState]:
+        return [self._window(w) for w in self._request("GET", "/windows")]
+
+    def window(self, window: str) -> WindowState:
+        return self._window(self._request("GET", f"/windows/{window}"))
+
+    def set_window_groups(self, window: str, group_ids: Sequence[str], by: str = "") -> WindowState:
+        return self._window(self._request("PUT", f"/windows/{window}/groups", json={"groups": list(group_ids)}))
+
+    def call_window(self, window: str) -> Ticket | None:
+        data = self._request("POST", f"/windows/{window}/call")
+        return TicketOut.model_validate(data["ticket"]).ticket() if data.get("ticket") else None
+
+    def _window_action(self, window: str, action: str, body: Any = None) -> Ticket:
+        return TicketOut.model_validate(self._request("POST", f"/windows/{window}/{action}", json=body)).ticket()
+
+    def recall(self, window: str) -> Ticket:
+        return self._window_action(window, "recall")
+
+    def no_show(self, window: str) -> Ticket:
+        return self._window_action(window, "no-show")
+
+    def serve(self, window: str) -> Ticket:
+        return self._window_action(window, "serve")
+
+    def transfer(self, window: str, group_id: str) -> Ticket:
+        return self._window_action(window, "transfer", {"group_id": group_id})
+
+    @staticmethod
+    def _event(data: Any) -> CallEvent:
+        e = EventOut.model_validate(data)
+        return CallEvent(e.id, e.at, e.kind, e.number, e.group_id, e.window, e.detail)
+
+    def events_since(self, after_id: int, limit: int = 100) -> list[CallEvent]:
+        return [self._event(e) for e in self._request("GET", "/events", params={"after": after_id, "limit": limit})]
+
+    def recent_calls(self, limit: int) -> list[CallEvent]:
+        return [self._event(e) for e in self._request("GET", "/calls/recent", params={"limit": limit})]
+
+    # -- appointments, progress, ratings, catalogue ----------------------------------------------
+
+    @staticmethod
+    def _appointment(a: AppointmentOut) -> Appointment:
+        return Appointment(a.code, a.group_id, a.matter_id, a.day, a.starts_at, a.ends_at, a.id_masked, a.name_masked,
+                           AppointmentStatus(a.status), a.ticket_number, a.source)
+
+    def check_in(self, code: str = "", identity: Identity | None = None) -> CheckIn:
+        body = {"code": code, "id_number": identity.id_number if identity else ""}
+        out = CheckInOut.model_validate(self._request("POST", "/appointments/check-in", json=body))
+        return CheckIn(self._appointment(out.appointment), out.ticket.ticket())
+
+    def by_receipt(self, receipt_no: str) -> ProgressRecord:
+        return ProgressOut.model_validate(self._request("GET", f"/progress/{receipt_no}")).record()
+
+    def by_identity(self, identity: Identity) -> list[ProgressRecord]:
+        data = self._request("POST", "/progress/lookup", json={"id_number": identity.id_number})
+        return [ProgressOut.model_validate(p).record() for p in data]
+
+    def submit(self, level: int, number: str = "", comment: str = "", window: str = "", kiosk_id: str = "") -> Rating:
+        out = RatingOut.model_validate(self._request(
+            "POST", "/ratings", json={"level": level, "number": number, "comment": comment, "window": window}))
+        return Rating(out.id, out.at, Level(out.level), out.number, out.group_id, out.window, out.comment, out.kiosk_id,
+                      out.followed_up_at, out.followed_up_by, out.follow_up_note)
+
+    def catalog(self, known_version: int = 0) -> CatalogVersion | None:
+        out = CatalogOut.model_validate(self._request("GET", "/catalog", params={"known_version": known_version}))
+        if not out.changed or out.services is None or out.published_at is None:
+            return None
+        return CatalogVersion(out.version, out.sha256, out.published_at, "", ServicesFile.model_validate(out.services))
+
+
+if TYPE_CHECKING:  # mypy checks that the client keeps the service layer's interfaces
+    from kiosk.queue.appointments import AppointmentDesk
+    from kiosk.queue.catalog import CatalogSource
+    from kiosk.queue.progress import ProgressLookup
+    from kiosk.queue.ratings import RatingDesk
+    from kiosk.queue.service import QueueService, WindowService
+
+    _client = HallClient("")
+    _as_queue: QueueService = _client
+    _as_windows: WindowService = _client
+    _as_appointments: AppointmentDesk = _client
+    _as_progress: ProgressLookup = _client
+    _as_ratings: RatingDesk = _client
+    _as_catalog: CatalogSource = _client

@@ -1,0 +1,115 @@
+"""Every error of the hall server as a JSON body ``{code, message, message_en, detail}``.
+
+``KioskError`` subclasses keep their codes and bilingual messages; the HTTP status follows from the kind
+of fault. ``detail`` carries what a client needs to rebuild the typed error (e.g. ``next_open``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kiosk.config import ConfigError
+from kiosk.errors import KioskError
+from kiosk.hall.accounts import AccountExists, Forbidden, InvalidAccount, NotSignedIn, SignInFailed, WrongWindow
+from kiosk.identity import InvalidIdNumber
+from kiosk.queue.errors import (
+    AlreadyCheckedIn,
+    AppointmentNotFound,
+    CheckInTooEarly,
+    CheckInTooLate,
+    InvalidRecord,
+    NoShowTooEarly,
+    ProgressNotFound,
+    QuotaExhausted,
+    RatingNotFound,
+    TicketLimitReached,
+    TicketNotFound,
+    UnknownGroup,
+    UnknownWindow,
+    _WithNextOpening,
+)
+
+log = logging.getLogger(__name__)
+
+_STATUS: list[tuple[type[KioskError], int]] = [
+    (NotSignedIn, 401), (SignInFailed, 401), (Forbidden, 403), (WrongWindow, 403),
+    (UnknownGroup, 404), (TicketNotFound, 404), (UnknownWindow, 404), (AppointmentNotFound, 404),
+    (ProgressNotFound, 404), (RatingNotFound, 404),
+    (InvalidIdNumber, 422), (InvalidRecord, 422), (ConfigError, 422), (InvalidAccount, 422),
+    (AccountExists, 409),
+]
+# Everything else that is a KioskError is a refusal of a valid request in the current state: 409.
+
+
+def status_for(exc: KioskError) -> int:
+    for cls, status in _STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 409
+
+
+def detail_for(exc: KioskError) -> Any:
+    if isinstance(exc, _WithNextOpening):
+        return {"next_open": exc.next_open.isoformat() if exc.next_open else None,
+                "quota": isinstance(exc, QuotaExhausted)}
+    if isinstance(exc, TicketLimitReached):
+        return {"existing": exc.existing}
+    if isinstance(exc, NoShowTooEarly):
+        return {"recalls_needed": exc.recalls_needed}
+    if isinstance(exc, AlreadyCheckedIn):
+        return {"number": exc.number}
+    if isinstance(exc, CheckInTooEarly | CheckInTooLate):
+        return {"starts_at": exc.starts_at.isoformat(), "opens_at": exc.opens_at.isoformat()}
+    if isinstance(exc, ConfigError):
+        return {"problems": [str(p) for p in exc.problems]}
+    if isinstance(exc, InvalidRecord):
+        return {"reason": exc.detail}
+    return None
+
+
+def error_json(code: str, zh: str, en: str, status: int, detail: Any = None,
+               headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"code": code, "message": zh, "message_en": en, "detail": detail}, status_code=status,
+                        headers=headers)
+
+
+def kiosk_error_response(exc: KioskError) -> JSONResponse:
+    status = status_for(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return error_json(exc.code, exc.message("zh"), exc.message("en"), status, detail_for(exc), headers)
+
+
+_HTTP_CODES = {
+    404: ("not_found", "没有这个地址。", "There is nothing at this address."),
+    405: ("method_not_allowed", "不支持此请求方法。", "This method is not allowed here."),
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(KioskError)
+    async def _kiosk(_request: Request, exc: KioskError) -> JSONResponse:
+        return kiosk_error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Only locations and messages: the raw input may hold an ID number, and ctx objects are not JSON.
+        problems = [{"loc": [str(part) for part in err.get("loc", ())], "msg": str(err.get("msg", ""))}
+                    for err in exc.errors()]
+        return error_json("invalid_request", "请求内容有误，请检查后重试。", "The request is not valid.", 422, problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, zh, en = _HTTP_CODES.get(exc.status_code, (f"http_{exc.status_code}", str(exc.detail), str(exc.detail)))
+        return error_json(code, zh, en, exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error in the hall server")
+        return error_json("internal_error", "系统暂时无法办理，请联系工作人员。",
+                          "Something went wrong. Please ask a member of staff.", 500)

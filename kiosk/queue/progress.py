@@ -1,0 +1,183 @@
+"""Application progress (办件进度查询): records imported by staff from CSV or pushed by the platform.
+
+A record is keyed by its receipt number; a newer ``updated_at`` replaces an older one, an older one sent
+late is ignored (platform pushes may arrive out of order). Citizens look records up by receipt number or
+by ID card; the ID number is stored only as the queue's salted hash and masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kiosk.errors import KioskError
+from kiosk.identity import Identity, InvalidIdNumber, mask_name
+from kiosk.queue.appointments import read_csv
+from kiosk.queue.errors import InvalidRecord, ProgressNotFound
+from kiosk.queue.schema import progress
+from kiosk.queue.service import LocalQueueService, _as_utc
+
+
+class Stage(StrEnum):
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    READY = "ready"
+    COMPLETED = "completed"
+
+
+STAGE_TEXT: dict[Stage, tuple[str, str]] = {
+    Stage.RECEIVED: ("已受理", "Received"),
+    Stage.IN_REVIEW: ("审查中", "Under review"),
+    Stage.APPROVED: ("审批通过", "Approved"),
+    Stage.REJECTED: ("不予批准", "Not approved"),
+    Stage.READY: ("待领取", "Ready for collection"),
+    Stage.COMPLETED: ("已办结", "Completed"),
+}
+
+
+@dataclass(frozen=True)
+class ProgressRecord:
+    receipt_no: str
+    matter_id: str
+    matter_name_zh: str
+    id_masked: str
+    name_masked: str
+    stage: Stage
+    note_zh: str
+    updated_at: datetime
+
+    @property
+    def stage_zh(self) -> str:
+        return STAGE_TEXT[self.stage][0]
+
+    @property
+    def stage_en(self) -> str:
+        return STAGE_TEXT[self.stage][1]
+
+
+@dataclass(frozen=True)
+class ProgressUpdate:
+    """One record as sent by staff or the platform; ``updated_at`` naive means the hall's local time."""
+
+    receipt_no: str
+    stage: Stage
+    updated_at: datetime
+    matter_id: str = ""
+    matter_name_zh: str = ""
+    id_number: str = ""
+    name: str = ""
+    note_zh: str = ""
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    stored: int
+    ignored_older: int
+    problems: tuple[str, ...] = ()
+
+
+class ProgressLookup(Protocol):
+    """What a kiosk needs: look an application up."""
+
+    def by_receipt(self, receipt_no: str) -> ProgressRecord:
+        """The record of a receipt number; raises ``ProgressNotFound``."""
+        ...
+
+    def by_identity(self, identity: Identity) -> list[ProgressRecord]:
+        """Every record of the person, newest first (maybe none)."""
+        ...
+
+
+class ProgressService:
+    def __init__(self, queue: LocalQueueService) -> None:
+        self._queue = queue
+        self._engine = queue.engine
+        self._tz = queue.config.timezone
+
+    @staticmethod
+    def _record(row: Any) -> ProgressRecord:
+        return ProgressRecord(row.receipt_no, row.matter_id, row.matter_name_zh, row.id_masked, row.name_masked,
+                              Stage(row.stage), row.note_zh, _as_utc(row.updated_at))  # type: ignore[arg-type]
+
+    def upsert(self, items: Sequence[ProgressUpdate]) -> UpsertResult:
+        """Store records in one transaction; a record older than the stored one is left out and counted."""
+        now = self._queue.clock().astimezone(UTC)
+        rows = []
+        for item in items:
+            receipt = item.receipt_no.strip()
+            if not 1 <= len(receipt) <= 40:
+                raise InvalidRecord("receipt_no must have 1-40 characters")
+            updated = item.updated_at.replace(tzinfo=self._tz) if item.updated_at.tzinfo is None else item.updated_at
+            identity = Identity.from_id_number(item.id_number) if item.id_number else None
+            rows.append(dict(
+                receipt_no=receipt, matter_id=item.matter_id, matter_name_zh=item.matter_name_zh[:200],
+                identity_key=self._queue.identity_key(identity) if identity else None,
+                id_masked=identity.masked_number if identity else "", name_masked=mask_name(item.name),
+                stage=Stage(item.stage).value, note_zh=item.note_zh[:400], updated_at=updated.astimezone(UTC),
+                received_at=now))
+        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        stored = 0
+        with self._engine.begin() as conn:
+            for row in rows:
+                stmt = dialect.insert(progress).values(**row)
+                changed = {k: getattr(stmt.excluded, k) for k in row if k != "receipt_no"}
+                if not row["identity_key"]:
+                    # A later update without the ID number keeps the one stored before.
+                    changed.pop("identity_key")
+                    changed.pop("id_masked")
+                # RETURNING, not rowcount: a row comes back only when it was inserted or updated.
+                stored += len(conn.execute(stmt.on_conflict_do_update(
+                    index_elements=[progress.c.receipt_no], set_=changed,
+                    where=stmt.excluded.updated_at >= progress.c.updated_at).returning(progress.c.receipt_no)).all())
+        return UpsertResult(stored, len(rows) - stored)
+
+    def import_csv(self, text: str) -> UpsertResult:
+        """Import ``receipt_no,stage,updated_at,matter_id,matter_name,id_number,name,note`` (header required;
+        receipt_no, stage and updated_at must be filled). Valid lines are stored, invalid ones reported."""
+        header, records = read_csv(text)
+        if not {"receipt_no", "stage", "updated_at"} <= set(header):
+            raise InvalidRecord("the header must name at least: receipt_no,stage,updated_at")
+        good: list[ProgressUpdate] = []
+        problems: list[str] = []
+        for line, rec in enumerate(records, start=2):
+            try:
+                item = ProgressUpdate(
+                    receipt_no=(rec.get("receipt_no") or "").strip(), stage=Stage((rec.get("stage") or "").strip()),
+                    updated_at=datetime.fromisoformat((rec.get("updated_at") or "").strip()),
+                    matter_id=(rec.get("matter_id") or "").strip(), matter_name_zh=(rec.get("matter_name") or "").strip(),
+                    id_number=(rec.get("id_number") or "").strip(), name=(rec.get("name") or "").strip(),
+                    note_zh=(rec.get("note") or "").strip())
+                if item.id_number:
+                    Identity.from_id_number(item.id_number)
+                if not item.receipt_no:
+                    raise InvalidRecord("receipt_no is empty")
+                good.append(item)
+            except InvalidIdNumber:
+                problems.append(f"line {line}: invalid ID number")
+            except KioskError as exc:
+                problems.append(f"line {line}: {exc.code}: {exc.detail or exc.message('en')}")
+            except ValueError as exc:
+                problems.append(f"line {line}: {exc}")
+        result = self.upsert(good)
+        return UpsertResult(result.stored, result.ignored_older, tuple(problems))
+
+    def by_receipt(self, receipt_no: str) -> ProgressRecord:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(progress).where(progress.c.receipt_no == receipt_no.strip())).first()
+        if row is None:
+            raise ProgressNotFound(receipt_no)
+        return self._record(row)
+
+    def by_identity(self, identity: Identity) -> list[ProgressRecord]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(progress).where(progress.c.identity_key == self._queue.identity_key(identity))
+                                .order_by(progress.c.updated_at.desc())).all()
+        return [self._record(r) for r in rows]

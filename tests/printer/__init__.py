@@ -1,0 +1,1 @@
+"""Tests of the ESC/POS printer stack: encoder, decoder, serial transport, kiosk flow, kioskctl."""
