@@ -91,7 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging("kiosk", state.subdir("logs"), {"KIOSK_ID": config.kiosk.kiosk.id})
     configure_kivy(config, state, args.fullscreen, args.size)
     logging.getLogger("kiosk").info("state in %s; configuration from %s", state.root, config.source_dir)
-    create_app(config, state, clock, font.path).run()
+    try:
+        app = create_app(config, state, clock, font.path)
+    except KioskError as exc:  # e.g. a hall server configured without this kiosk's device token
+        print(f"kiosk: {exc.message('en')} ({exc.detail})", file=sys.stderr)
+        return 1
+    app.run()
     return 0
 
 
@@ -109,11 +114,12 @@ def create_app(config: KioskConfig, state: StateDir, clock: Clock, font: Path) -
 def wire_services(config: KioskConfig, state: StateDir, clock: Clock) -> tuple[TicketDesk, CardReader]:
     """The desk (queue, printer, reprint record) and the card reader that ``config`` names."""
     from drivers.factory import card_reader_from_config, printer_from_config
+    from kiosk.backend.factory import queue_for_config
     from kiosk.desk import TicketDesk
-    from kiosk.services import embedded_queue, embedded_reprints
+    from kiosk.services import embedded_reprints
 
     printer = printer_from_config(config, state)
     if out := getattr(printer, "output_dir", None):
         print(f"kiosk: simulated printer writes each ticket as a PNG into {out}", file=sys.stderr)
-    desk = TicketDesk(embedded_queue(config, clock), printer, config, embedded_reprints(config))
+    desk = TicketDesk(queue_for_config(config, clock), printer, config, embedded_reprints(config))
     return desk, card_reader_from_config(config)
