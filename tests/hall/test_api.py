@@ -312,8 +312,8 @@ def test_kiosk_uses_the_hall_server_from_its_configuration(config_dir, load, sta
     from kiosk.backend.factory import HallTokenMissing, queue_for_config
 
     kiosk = config_dir / "kiosk.toml"
-    kiosk.write_text(kiosk.read_text(encoding="utf-8")
-                     + f'\n[backend]\nqueue = "hall"\nhall_url = "{server.base_url}"\nread_timeout_seconds = 5\n',
+    text = kiosk.read_text(encoding="utf-8")
+    kiosk.write_text(text.replace('queue = "embedded"\nhall_url = ""', f'queue = "hall"\nhall_url = "{server.base_url}"'),
                      encoding="utf-8")
     config = load(config_dir)
     with pytest.raises(HallTokenMissing):

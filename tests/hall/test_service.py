@@ -73,8 +73,8 @@ def test_ratio_is_configurable(config_dir: Path, edit, load, db_url: str, clock)
     from kiosk.queue.suite import open_suite
 
     kiosk = config_dir / "kiosk.toml"
-    kiosk.write_text(kiosk.read_text(encoding="utf-8") + "\n[calling]\npriority_calls_per_ordinary = 1\n",
-                     encoding="utf-8")
+    kiosk.write_text(kiosk.read_text(encoding="utf-8").replace("priority_calls_per_ordinary = 3",
+                                                                "priority_calls_per_ordinary = 1"), encoding="utf-8")
     suite = open_suite(load(config_dir), db_url, clock=clock)
     try:
         q = suite.queue
