@@ -75,6 +75,21 @@ def _printer_status(config: KioskConfig) -> dict[str, Any]:
             "status": printer.status().value}
 
 
+def _hall_status(config: KioskConfig) -> dict[str, Any]:
+    backend = config.kiosk.backend
+    if backend.queue != "hall":
+        return {"configured": False, "state": "standalone (embedded SQLite store)"}
+    import requests
+
+    url = backend.hall_url.rstrip("/") + "/api/v1/health"
+    try:
+        response = requests.get(url, timeout=(backend.connect_timeout_seconds, backend.read_timeout_seconds))
+        state = "reachable" if response.ok else f"answers HTTP {response.status_code}"
+    except requests.RequestException as exc:
+        state = f"unreachable ({type(exc).__name__})"
+    return {"configured": True, "url": backend.hall_url, "state": f"{backend.hall_url}: {state}"}
+
+
 def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
     state_dir = config.state_dir()
     app = read_status(state_dir)
@@ -87,7 +102,7 @@ def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
         "kiosk_id": config.kiosk.kiosk.id,
         "printer": _printer_status(config),
         "card_reader": {"driver": config.kiosk.card_reader.driver},
-        "hall_server": {"configured": False, "state": "standalone (embedded SQLite store)"},
+        "hall_server": _hall_status(config),
         "outbox": {"pending": 0, "state": "no outbox in standalone mode"},
         "disk": {"path": str(state_dir), "free_mb": disk.free // 2**20, "total_mb": disk.total // 2**20},
         "config": {"dir": str(config.source_dir), "version": store.version(), "saved_versions": len(store.history())},
