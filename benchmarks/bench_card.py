@@ -19,6 +19,7 @@ import argparse
 import os
 import queue
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -92,18 +93,18 @@ def main() -> int:
     library = private / "libifdvpcd.so"
     library.write_bytes(VPCD_LIBRARY.resolve().read_bytes())
     (private / "pcscd").mkdir()
-    daemon = Pcscd(isolation, private / "pcscd", library)
-    daemon.start()
+    daemon = Pcscd(isolation, private / "pcscd", library, log_level="--error")  # no logging cost in the timing
     # The example's keys come before its [[card_reader.profiles]] tables: parsed alone, they are split.
     example = tomllib.loads(documented_example())
     cfg = CardReaderConfig.model_validate({**{k: v for k, v in example.items() if k != "card_reader"},
                                            **example["card_reader"], "reader": "PCD 00 00"})
     events: queue.Queue[CardEvent] = queue.Queue()
     reader = PcscCardReader(cfg.profiles, PcscSettings("PCD 00 00"))
-    reader.start(events.put)
     slot = CardSlot(daemon.port)
-    print(f"pcscd + vpcd ({isolation.name}), {args.runs} runs per profile, card placed at t = 0")
     try:
+        daemon.start()
+        reader.start(events.put)
+        print(f"pcscd + vpcd ({isolation.name}), {args.runs} runs per profile, card placed at t = 0")
         for profile, (make_card, what) in CASES.items():
             detect, read = measure(slot, events, make_card, args.runs)
             total = [d + r for d, r in zip(detect, read, strict=True)]
@@ -115,6 +116,7 @@ def main() -> int:
         reader.stop()
         slot.remove()
         daemon.stop()
+        shutil.rmtree(private, ignore_errors=True)
     return 0
 
 

@@ -226,7 +226,7 @@ class PcscCardReader:
     # -- CardReader ---------------------------------------------------------------------------
 
     def start(self, on_event: CardListener) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive() and not self._stopping.is_set():
             raise RuntimeError("the reader is already started")
         with self._emit_lock:
             self._listener = on_event

@@ -6,7 +6,8 @@ Run under an X display with ``PCSCLITE_CSOCK_NAME`` set to the test pcscd's sock
 
 A citizen chooses a group that needs the ID card; the card is placed (a slow one, so that "reading" stays
 on screen long enough to be photographed) and the number is issued. Then an expired card is refused with
-its message, and at last pcscd is killed: the identify screen says the reader is not available.
+its message, a card slower than the read timeout is refused without freezing the screen, and at last
+pcscd is killed: the identify screen says the reader is not available.
 Writes OUT_DIR/report.json with what it saw; exits non-zero if a step did not happen.
 """
 
@@ -79,7 +80,7 @@ def scenario(app: Any) -> Generator[float, None, None]:
     yield from tap(manager.get_screen("groups").buttons["realestate"])
     yield from until(lambda: manager.current == "identify", "ID card prompt")
     report["prompt_before"] = identify.ids.prompt.text
-    slot.insert(VirtualCard(text_block=text_block(SENIOR), delay=0.3))  # about 1.5 s to read
+    slot.insert(VirtualCard(text_block=text_block(SENIOR), delay=0.25))  # about 1.3 s to read
     yield from until(lambda: app.card_state == "reading", "the reading state")
     report["prompt_reading"] = identify.ids.prompt.text
     report["hint_reading"] = identify.ids.hint.text
@@ -104,6 +105,22 @@ def scenario(app: Any) -> Generator[float, None, None]:
     yield from shot("expired")
     yield from tap(notice.ok_button)
     slot.remove()
+    yield from until(lambda: app.reader.status().value == "ready", "the expired card gone")
+
+    # A card that answers too slowly (about 5 s; the configured read timeout is 3 s): the citizen is told to
+    # place it again while the read is still going on; its late outcome is not shown.
+    slot.insert(VirtualCard(text_block=text_block(SENIOR), delay=1.0))
+    yield from until(lambda: app.card_state == "reading", "reading the slow card")
+    yield from until(lambda: notice.parent is not None, "the read-timeout notice")
+    report["timeout_notice"] = notice.primary
+    report["card_state_after_timeout"] = app.card_state
+    yield from shot("slow-card")
+    slot.remove()  # mid-read: the driver reports "removed too early", after the timeout
+    yield from until(lambda: app.reader.status().value == "ready", "the slow card gone")
+    yield from shot("slow-card-removed", settle=0.5)
+    report["notice_after_late_result"] = notice.primary
+    report["identity_after_slow"] = app.identity_text
+    yield from tap(notice.ok_button)
 
     # pcscd goes away: the identify screen says the reader cannot be used, and offers staff help.
     os.kill(PCSCD_PID, signal.SIGKILL)

@@ -114,8 +114,9 @@ def free_port_pair() -> int:
 class Pcscd:
     """One pcscd process with vpcd on ``port`` (when ``with_reader``); start, kill and restart it at will."""
 
-    def __init__(self, isolation: Isolation, work_dir: Path, vpcd_library: Path) -> None:
+    def __init__(self, isolation: Isolation, work_dir: Path, vpcd_library: Path, log_level: str = "--debug") -> None:
         self.isolation = isolation
+        self.log_level = log_level  # --debug: the log of a failed test shows what pcscd and vpcd did
         self.work_dir = work_dir
         self.conf_dir = work_dir / "reader.conf.d"
         self.log_path = work_dir / "pcscd.log"
@@ -148,7 +149,7 @@ class Pcscd:
         log = self.log_path.open("ab")
         log.write(f"--- start {self.starts} (reader: {with_reader}, port {self.port})\n".encode())
         log.flush()
-        self.proc = subprocess.Popen([*self.isolation.prefix, "pcscd", "--foreground", "--debug",
+        self.proc = subprocess.Popen([*self.isolation.prefix, "pcscd", "--foreground", self.log_level,
                                       "--config", str(self.conf_dir)], stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self._wait_ready(with_reader)

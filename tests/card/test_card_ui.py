@@ -25,7 +25,8 @@ DEMO_TIME = "2026-11-24 10:00"  # a Tuesday morning, the hall is open
 def test_identify_screen_with_the_pcsc_reader(xvfb_display: str, screenshot_dir: Path,  # noqa: F811
                                               card_config: Callable[[str], KioskConfig], config_dir: Path,
                                               pcscd: Pcscd, tmp_path: Path) -> None:
-    card_config(documented_example().replace('"ID Card Reader"', '"PCD 00 00"'))
+    card_config(documented_example().replace('reader = "ID Card Reader"\n',
+                                             'reader = "PCD 00 00"\nread_timeout_seconds = 3\n'))
     assert pcscd.proc is not None
     env = {**os.environ, "DISPLAY": xvfb_display, "KIOSK_STATE_DIR": str(tmp_path / "state")}
     proc = subprocess.run(
@@ -46,10 +47,13 @@ def test_identify_screen_with_the_pcsc_reader(xvfb_display: str, screenshot_dir:
     assert report["expired_notice"][0].startswith("身份证已过有效期")
     assert "expired" in report["expired_notice"][1]
     assert report["screen_after_expired"] == "identify"
+    assert report["timeout_notice"].startswith("读卡时间过长") and report["card_state_after_timeout"] == ""
+    assert report["notice_after_late_result"] == report["timeout_notice"]  # the late failure is not shown
+    assert report["identity_after_slow"] == ""
     assert (report["prompt_no_reader"], report["hint_no_reader"]) == (
         "读卡器暂时无法使用", "请联系工作人员")  # the group needs the card: no "continue without"
     assert [n.split("-", 1)[1] for n in report["screenshots"]] == [
-        "reading.png", "ticket.png", "expired.png", "no-reader.png"]
+        "reading.png", "ticket.png", "expired.png", "slow-card.png", "slow-card-removed.png", "no-reader.png"]
     for name in report["screenshots"]:
         image = Image.open(screenshot_dir / name).convert("L")
         assert ImageStat.Stat(image).stddev[0] > 20, f"{name} looks blank"
