@@ -67,6 +67,9 @@ def main() -> int:
             Clock.schedule_once(step, next(steps))
         except StopIteration:
             app.stop()
+        except Exception:
+            app.stop()
+            raise
 
     app.bind(on_start=lambda *_: Clock.schedule_once(step, 1.0))
     app.run()
