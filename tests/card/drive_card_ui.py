@@ -17,9 +17,7 @@ import json
 import os
 import signal
 import sys
-import time
-import traceback
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,30 +37,12 @@ PORT, PCSCD_PID = int(sys.argv[4]), int(sys.argv[5])
 STATE = StateDir.for_config(CONFIG)
 configure_kivy(CONFIG, STATE, fullscreen=False, size="1080x1920")
 
-from kivy.clock import Clock  # noqa: E402
-from kivy.core.window import Window  # noqa: E402
 
 from tests.card.cards import CITIZEN, SENIOR, text_block  # noqa: E402
 from tests.card.vicc import CardSlot, VirtualCard  # noqa: E402
-from tests.ui.touch import tap  # noqa: E402
+from tests.ui.touch import run_scenario, shot, tap, until  # noqa: E402
 
 report: dict[str, Any] = {"screenshots": [], "errors": []}
-
-
-def until(cond: Callable[[], bool], what: str, timeout: float = 15.0) -> Generator[float, None, None]:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        yield 0.05
-
-
-def shot(name: str, settle: float = 0.4) -> Generator[float, None, None]:
-    yield settle  # let fades and texture uploads finish
-    path = OUT / f"{len(report['screenshots']) + 1:02d}-{name}.png"
-    Path(Window.screenshot(name=str(path))).rename(path)
-    report["screenshots"].append(path.name)
-    yield 0.05
 
 
 def scenario(app: Any) -> Generator[float, None, None]:
@@ -84,11 +64,11 @@ def scenario(app: Any) -> Generator[float, None, None]:
     yield from until(lambda: app.card_state == "reading", "the reading state")
     report["prompt_reading"] = identify.ids.prompt.text
     report["hint_reading"] = identify.ids.hint.text
-    yield from shot("reading", settle=0.2)
+    yield from shot(OUT, report["screenshots"], "reading", settle=0.2)
     yield from until(lambda: manager.current == "result", "ticket after the card")
     report["ticket"] = {"number": result.number, "priority": result.priority}
     report["identity_after"] = app.identity_text
-    yield from shot("ticket")
+    yield from shot(OUT, report["screenshots"], "ticket")
     slot.remove()
     yield from tap(result.ids.done)
     yield from until(lambda: manager.current == "home", "return home")
@@ -102,7 +82,7 @@ def scenario(app: Any) -> Generator[float, None, None]:
     yield from until(lambda: notice.parent is not None, "the expired-card notice")
     report["expired_notice"] = [notice.primary, notice.secondary]
     report["screen_after_expired"] = manager.current
-    yield from shot("expired")
+    yield from shot(OUT, report["screenshots"], "expired")
     yield from tap(notice.ok_button)
     slot.remove()
     yield from until(lambda: app.reader.status().value == "ready", "the expired card gone")
@@ -114,10 +94,10 @@ def scenario(app: Any) -> Generator[float, None, None]:
     yield from until(lambda: notice.parent is not None, "the read-timeout notice")
     report["timeout_notice"] = notice.primary
     report["card_state_after_timeout"] = app.card_state
-    yield from shot("slow-card")
+    yield from shot(OUT, report["screenshots"], "slow-card")
     slot.remove()  # mid-read: the driver reports "removed too early", after the timeout
     yield from until(lambda: app.reader.status().value == "ready", "the slow card gone")
-    yield from shot("slow-card-removed", settle=0.5)
+    yield from shot(OUT, report["screenshots"], "slow-card-removed", settle=0.5)
     report["notice_after_late_result"] = notice.primary
     report["identity_after_slow"] = app.identity_text
     yield from tap(notice.ok_button)
@@ -127,31 +107,13 @@ def scenario(app: Any) -> Generator[float, None, None]:
     yield from until(lambda: app.card_state == "no_reader", "the reader-missing state")
     report["prompt_no_reader"] = identify.ids.prompt.text
     report["hint_no_reader"] = identify.ids.hint.text
-    yield from shot("no-reader")
-
-
-def run_scenario(app: Any) -> None:
-    steps = scenario(app)
-
-    def step(_dt: float) -> None:
-        try:
-            delay = next(steps)
-        except StopIteration:
-            app.stop()
-            return
-        except Exception:  # a failed step ends the run with its traceback in the report
-            report["errors"].append(traceback.format_exc())
-            app.stop()
-            return
-        Clock.schedule_once(step, delay)
-
-    Clock.schedule_once(step, 0.5)
+    yield from shot(OUT, report["screenshots"], "no-reader")
 
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     app = create_app(CONFIG, STATE, shifted_clock(START), find_cjk_font(for_screen=True).path)
-    app.bind(on_start=lambda *_: run_scenario(app))
+    app.bind(on_start=lambda *_: run_scenario(app, scenario(app), report["errors"], 0.5))
     app.run()
     (OUT / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     return 1 if report["errors"] else 0

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-import time
-import traceback
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,29 +28,10 @@ START = datetime.fromisoformat(sys.argv[3]).replace(tzinfo=CONFIG.timezone)
 STATE = StateDir.for_config(CONFIG)
 configure_kivy(CONFIG, STATE, fullscreen=False, size=sys.argv[4] if len(sys.argv) > 4 else None)
 
-from kivy.clock import Clock  # noqa: E402
-from kivy.core.window import Window  # noqa: E402
 
-from tests.ui.touch import tap  # noqa: E402
+from tests.ui.touch import run_scenario, shot, tap, until  # noqa: E402
 
 report: dict[str, Any] = {"screenshots": [], "steps": [], "errors": []}
-
-
-def until(cond: Callable[[], bool], what: str, timeout: float = 10.0) -> Generator[float, None, None]:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        yield 0.1
-
-
-def shot(name: str) -> Generator[float, None, None]:
-    yield 0.6  # let fades and texture uploads finish
-    path = OUT / f"{len(report['screenshots']) + 1:02d}-{name}.png"
-    # Window.screenshot appends a counter to the name; keep the name the report gives.
-    Path(Window.screenshot(name=str(path))).rename(path)
-    report["screenshots"].append(path.name)
-    yield 0.1
 
 
 def scenario(app: Any) -> Generator[float, None, None]:
@@ -61,41 +40,41 @@ def scenario(app: Any) -> Generator[float, None, None]:
     groups = manager.get_screen("groups")
     result = manager.get_screen("result")
     yield from until(lambda: manager.current == "home", "home screen")
-    yield from shot("home-zh")
+    yield from shot(OUT, report["screenshots"], "home-zh")
     yield from tap(root.ids.lang_button)
-    yield from shot("home-en")
+    yield from shot(OUT, report["screenshots"], "home-en")
     yield from tap(root.ids.lang_button)
 
     yield from tap(manager.get_screen("home").ids.take_number)
     yield from until(lambda: manager.current == "groups", "group choice")
     yield from until(lambda: all("等候" in b.info for b in groups.buttons.values()), "queue figures")
-    yield from shot("groups")
+    yield from shot(OUT, report["screenshots"], "groups")
 
     yield from tap(groups.buttons["general"])
     yield from until(lambda: manager.current == "identify", "ID card prompt")
-    yield from shot("identify")
+    yield from shot(OUT, report["screenshots"], "identify")
     yield from tap(manager.get_screen("identify").ids.skip)
     yield from until(lambda: manager.current == "result", "ticket result")
     report["steps"].append({"number": result.number, "printed": result.printed, "ahead": result.ahead_text,
                             "qr": result.qr_texture is not None})
-    yield from shot("ticket")
+    yield from shot(OUT, report["screenshots"], "ticket")
     yield from tap(result.ids.done)
     yield from until(lambda: manager.current == "home", "return home")
 
     # An elderly citizen in large-font mode: the card goes to the green channel.
     yield from tap(root.ids.large_button)
-    yield from shot("home-large")
+    yield from shot(OUT, report["screenshots"], "home-large")
     yield from tap(manager.get_screen("home").ids.take_number)
     yield from until(lambda: manager.current == "groups", "group choice (large)")
     simbar = root.children[0]
     yield from tap(simbar.ids.sim_card_0)
     yield from until(lambda: bool(app.identity_text), "simulated card read")
-    yield from shot("groups-large-card")
+    yield from shot(OUT, report["screenshots"], "groups-large-card")
     yield from tap(groups.buttons["general"])
     yield from until(lambda: manager.current == "result", "green-channel ticket")
     report["steps"].append({"number": result.number, "printed": result.printed, "ahead": result.ahead_text,
                             "qr": result.qr_texture is not None, "priority": result.priority})
-    yield from shot("ticket-large-green")
+    yield from shot(OUT, report["screenshots"], "ticket-large-green")
     report["identity_after"] = app.identity_text
 
     # A group that needs the card, with the printer out of paper: the number is still shown.
@@ -113,12 +92,12 @@ def scenario(app: Any) -> Generator[float, None, None]:
     confirm = root.confirm_overlay
     yield from until(lambda: confirm.parent is not None, "printer warning before issuing")
     report["printer_warning"] = confirm.primary
-    yield from shot("printer-warning")
+    yield from shot(OUT, report["screenshots"], "printer-warning")
     yield from tap(confirm.confirm_button)
     yield from until(lambda: manager.current == "result", "ticket after card")
     report["steps"].append({"number": result.number, "printed": result.printed, "print_text": result.print_text,
                             "qr": result.qr_texture is not None})
-    yield from shot("ticket-paper-out")
+    yield from shot(OUT, report["screenshots"], "ticket-paper-out")
 
     # The same citizen again, printer repaired: one open ticket per group and day, a notice says so.
     app.desk.printer.set_status(PrinterStatus.OK)
@@ -131,33 +110,15 @@ def scenario(app: Any) -> Generator[float, None, None]:
     notice = root.notice_overlay
     yield from until(lambda: notice.parent is not None, "refusal notice")
     report["notice"] = notice.primary
-    yield from shot("notice-limit")
+    yield from shot(OUT, report["screenshots"], "notice-limit")
     yield from tap(notice.ok_button)
     yield from until(lambda: notice.parent is None, "notice closed")
-
-
-def run_scenario(app: Any) -> None:
-    steps = scenario(app)
-
-    def step(_dt: float) -> None:
-        try:
-            delay = next(steps)
-        except StopIteration:
-            app.stop()
-            return
-        except Exception:  # a failed step ends the run with its traceback in the report
-            report["errors"].append(traceback.format_exc())
-            app.stop()
-            return
-        Clock.schedule_once(step, delay)
-
-    Clock.schedule_once(step, 1.0)
 
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     app = create_app(CONFIG, STATE, shifted_clock(START), find_cjk_font(for_screen=True).path)
-    app.bind(on_start=lambda *_: run_scenario(app))
+    app.bind(on_start=lambda *_: run_scenario(app, scenario(app), report["errors"], 1.0))
     app.run()
     (OUT / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     return 1 if report["errors"] else 0

@@ -1,11 +1,17 @@
-"""Synthetic touches that go through Kivy's input dispatch, as a touchscreen's events do."""
+"""Driving the real app from inside: synthetic touches that go through Kivy's input dispatch (as a
+touchscreen's events do), waits, screenshots, and a runner for Clock-driven scenarios."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import time
+import traceback
+from collections.abc import Callable, Generator
+from pathlib import Path
 from typing import Any
 
 from kivy.base import EventLoop
+from kivy.clock import Clock
+from kivy.core.window import Window
 from kivy.input.motionevent import MotionEvent
 
 
@@ -31,3 +37,41 @@ def tap(widget: Any) -> Generator[float, None, None]:
     yield 0.08
     EventLoop.post_dispatch_input("end", touch)
     yield 0.4
+
+
+def until(cond: Callable[[], bool], what: str, timeout: float = 15.0) -> Generator[float, None, None]:
+    """Wait (polling every 50 ms of the Kivy clock) until ``cond()``; a step that never comes fails."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        yield 0.05
+
+
+def shot(out: Path, names: list[str], name: str, settle: float = 0.5) -> Generator[float, None, None]:
+    """Save a screenshot as ``out/NN-name.png`` once fades and texture uploads have settled."""
+    yield settle
+    path = out / f"{len(names) + 1:02d}-{name}.png"
+    # Window.screenshot appends a counter to the name; keep the name the report gives.
+    Path(Window.screenshot(name=str(path))).rename(path)
+    names.append(path.name)
+    yield 0.05
+
+
+def run_scenario(app: Any, steps: Generator[float, None, None], errors: list[str], first_delay: float = 1.0) -> None:
+    """Run ``steps`` on the Kivy clock (each yields the delay before the next); stop the app at the end.
+    A failed step ends the run with its traceback in ``errors``."""
+
+    def step(_dt: float) -> None:
+        try:
+            delay = next(steps)
+        except StopIteration:
+            app.stop()
+            return
+        except Exception:
+            errors.append(traceback.format_exc())
+            app.stop()
+            return
+        Clock.schedule_once(step, delay)
+
+    Clock.schedule_once(step, first_delay)
