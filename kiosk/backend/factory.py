@@ -41,7 +41,13 @@ def hall_client(config: KioskConfig) -> HallClient:
 
 
 def queue_for_config(config: KioskConfig, clock: Clock = utc_now) -> QueueService:
-    """``[backend] queue``: "embedded" runs the service layer in-process, "hall" asks the hall server."""
+    """``[backend] queue``: "embedded" runs the service layer in-process, "hall" asks the hall server (with
+    ``offline_series``: falling back to the kiosk's own offline series, see ``kiosk.backend.resilient``)."""
     if config.kiosk.backend.queue == "hall":
+        if config.kiosk.backend.offline_series:
+            from kiosk.backend.resilient import ResilientQueue  # issue 7: offline numbering and the outbox
+
+            return ResilientQueue(hall_client(config), embedded_queue(config, clock=clock),
+                                  config.kiosk.backend.offline_series)
         return hall_client(config)
     return embedded_queue(config, clock=clock)

@@ -172,6 +172,10 @@ class HallClient:
             body["id_number"] = identity.id_number  # the server keeps only its hash and masked form
         return TicketOut.model_validate(self._request("POST", "/tickets", json=body)).ticket()
 
+    def import_ticket(self, payload: dict[str, Any]) -> Ticket:
+        """Hand over a ticket issued offline (``TicketImportIn`` fields); idempotent by ``payload["key"]``."""
+        return TicketOut.model_validate(self._request("POST", "/tickets/import", json=payload)).ticket()
+
     def status(self, group_id: str) -> GroupStatus:
         return GroupStatusOut.model_validate(self._request("GET", f"/groups/{group_id}")).status()
 

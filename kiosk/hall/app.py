@@ -57,6 +57,7 @@ from kiosk.queue.wire import (
     ProgressPushIn,
     RatingIn,
     RatingOut,
+    TicketImportIn,
     TicketOut,
     TransferIn,
     UserIn,
@@ -187,6 +188,13 @@ def api_router(ctx: HallContext) -> APIRouter:
         identity = Identity.from_id_number(body.id_number, source="hall") if body.id_number else None
         return TicketOut.of(queue.issue(body.group_id, identity, body.priority,
                                         kiosk_id=who.name[:16] if who.device else ""))
+
+    @r.post("/tickets/import", response_model=TicketOut, tags=["queue"])
+    def import_ticket(body: TicketImportIn, who: Annotated[Principal, allow(Role.KIOSK)]) -> TicketOut:
+        """A kiosk hands over a ticket it issued offline; the same key again returns the same ticket."""
+        return TicketOut.of(queue.import_ticket(
+            body.key, who.name[:16], number=body.number, group_id=body.group_id, series=body.series, seq=body.seq,
+            priority=body.priority, issued_at=body.issued_at, id_masked=body.id_masked))
 
     @r.get("/tickets/{number}", response_model=TicketOut, tags=["queue"])
     def ticket(number: Annotated[str, Path(pattern=NUMBER)], _who: Annotated[Principal, anyone],

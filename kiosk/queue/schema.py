@@ -60,6 +60,17 @@ tickets = Table(
 Index("ix_tickets_queue", tickets.c.day, tickets.c.group_id, tickets.c.status)
 Index("ix_tickets_served", tickets.c.group_id, tickets.c.served_at)
 
+# Offline tickets a kiosk handed over (issue 7), by the kiosk's idempotency key: a retried hand-over
+# finds its key here and gets the same ticket back instead of a second one.
+ticket_imports = Table(
+    "ticket_imports",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("kiosk_id", String(16), nullable=False),
+    Column("ticket_id", Integer, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
 # Tickets whose print failed, for staff to reprint; the number itself stays valid in `tickets`.
 print_failures = Table(
     "print_failures",

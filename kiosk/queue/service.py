@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, and_, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from kiosk.clock import Clock, utc_now
 from kiosk.config import GroupConfig, KioskConfig
@@ -26,6 +27,7 @@ from kiosk.hours import OpeningHours
 from kiosk.identity import Identity, identity_key
 from kiosk.queue.errors import (
     IdentityRequired,
+    InvalidRecord,
     NoCurrentTicket,
     NoShowTooEarly,
     QueueClosed,
@@ -46,7 +48,7 @@ from kiosk.queue.model import (
     TicketStatus,
     WindowState,
 )
-from kiosk.queue.schema import counters, events, tickets, window_groups
+from kiosk.queue.schema import counters, events, ticket_imports, tickets, window_groups
 
 WINDOW_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 
@@ -278,11 +280,13 @@ class LocalQueueService:
 
     def issue_in(self, conn: Connection, group: GroupConfig, now: datetime, priority: Priority, *,
                  key: str | None, id_masked: str | None, enforce_quota: bool = True,
-                 appointment_code: str | None = None, kiosk_id: str = "") -> Ticket:
-        """Issue inside the caller's transaction (appointment check-in stores both or neither)."""
+                 appointment_code: str | None = None, kiosk_id: str = "", series: str = "") -> Ticket:
+        """Issue inside the caller's transaction (appointment check-in stores both or neither).
+
+        ``series`` overrides the group's own (a kiosk's offline series, numbered across its groups)."""
         day = self.business_day(now).isoformat()
-        series = group.priority_prefix if priority is not Priority.NONE and group.priority_prefix \
-            else group.prefix
+        series = series or (group.priority_prefix if priority is not Priority.NONE and group.priority_prefix
+                            else group.prefix)
         # The quota counter is bumped first: on PostgreSQL its row lock serialises this group's
         # issuing, so the per-person check below cannot race with another kiosk.
         if _bump(conn, day, f"quota:{group.id}", group.daily_quota if enforce_quota else None) is None:
@@ -309,6 +313,54 @@ class LocalQueueService:
             ).returning(tickets.c.id)
         ).scalar_one()
         return self._ticket_by_id(conn, new_id)
+
+    def import_ticket(self, key: str, kiosk_id: str, *, number: str, group_id: str, series: str, seq: int,
+                      priority: Priority, issued_at: datetime, id_masked: str = "") -> Ticket:
+        """Take over a ticket a kiosk issued offline, keeping its number and issue time (issue 7).
+
+        Idempotent by ``key``: the same key returns the ticket stored the first time, so a hand-over retried
+        after a lost answer never makes a second ticket. The ticket waits by its issue time like any other.
+        Refuses a series that is one of the hall's own prefixes, and a number another hand-over already holds.
+        """
+        group = self._group(group_id)
+        own = {p for g in self._config.services.groups for p in (g.prefix, g.priority_prefix) if p}
+        if series in own or not number.upper().startswith(series):
+            raise InvalidRecord(f"offline series {series} overlaps the hall's own numbers")
+        issued = issued_at.astimezone(UTC)
+        day = self.business_day(issued).isoformat()
+        try:
+            return self._import_once(key, kiosk_id, group, day, number, series, seq, priority, issued, id_masked)
+        except IntegrityError:
+            # The same key (or number) arrived twice at once: the other request stored it first.
+            with self._engine.connect() as conn:
+                found = conn.execute(select(ticket_imports.c.ticket_id).where(ticket_imports.c.key == key)).scalar()
+                if found is None:
+                    raise InvalidRecord(f"{number} already held by another kiosk") from None
+                return self._ticket_by_id(conn, int(found))
+
+    def _import_once(self, key: str, kiosk_id: str, group: GroupConfig, day: str, number: str, series: str,
+                     seq: int, priority: Priority, issued: datetime, id_masked: str) -> Ticket:
+        now = self._clock().astimezone(UTC)
+        with self._engine.begin() as conn:
+            by_key = select(ticket_imports.c.ticket_id).where(ticket_imports.c.key == key)
+            if (found := conn.execute(by_key).scalar()) is not None:
+                return self._ticket_by_id(conn, int(found))
+            clash = conn.execute(select(tickets.c.kiosk_id).where(
+                tickets.c.day == day, tickets.c.number == number.upper())).first()
+            if clash is not None:
+                # The same key may have been committed since the first look (PostgreSQL, read committed).
+                if (found := conn.execute(by_key).scalar()) is not None:
+                    return self._ticket_by_id(conn, int(found))
+                raise InvalidRecord(f"{number} already held by kiosk {clash[0]}")
+            _bump(conn, day, f"quota:{group.id}")  # counts towards the day's figures, never refused
+            new_id = conn.execute(insert(tickets).values(
+                day=day, number=number.upper(), group_id=group.id, series=series, seq=seq,
+                priority=priority.value, status=TicketStatus.WAITING.value, issued_at=issued,
+                kiosk_id=kiosk_id, identity_key=None, id_masked=id_masked or None, recalls=0,
+            ).returning(tickets.c.id)).scalar_one()
+            conn.execute(insert(ticket_imports).values(key=key, kiosk_id=kiosk_id, ticket_id=new_id,
+                                                       imported_at=now))
+            return self._ticket_by_id(conn, new_id)
 
     def ticket(self, number: str, day: date | None = None) -> Ticket:
         the_day = (day or self.business_day()).isoformat()

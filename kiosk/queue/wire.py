@@ -106,6 +106,19 @@ class IssueIn(Body):
     priority: Priority = Priority.NONE
 
 
+class TicketImportIn(Body):
+    """An offline ticket a kiosk hands over: its own number, series and issue time, and an idempotency key."""
+
+    key: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    number: Annotated[str, Field(pattern=NUMBER)]
+    group_id: Slug
+    series: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]
+    seq: Annotated[int, Field(ge=1, le=9999)]
+    priority: Priority = Priority.NONE
+    issued_at: Annotated[datetime, AfterValidator(_in_range)]
+    id_masked: text(18) = ""  # type: ignore[valid-type]
+
+
 class WindowOut(BaseModel):
     window: str
     groups: list[str]
