@@ -90,6 +90,21 @@ def _hall_status(config: KioskConfig) -> dict[str, Any]:
     return {"configured": True, "url": backend.hall_url, "state": f"{backend.hall_url}: {state}"}
 
 
+def _outbox_status(config: KioskConfig) -> dict[str, Any]:
+    backend = config.kiosk.backend
+    if backend.queue != "hall" or not backend.offline_series:
+        return {"pending": 0, "dead": 0, "state": "no outbox (no offline numbering configured)"}
+    from kiosk.backend.resilient import Outbox
+    from kiosk.clock import utc_now
+    from kiosk.queue.store import open_engine, sqlite_url
+    from kiosk.state import StateDir
+
+    outbox = Outbox(open_engine(sqlite_url(StateDir.for_config(config).database)), utc_now)
+    pending, dead = outbox.pending_count(), len(outbox.dead())
+    return {"pending": pending, "dead": dead,
+            "state": f"{pending} waiting for the hall server, {dead} refused by it (series {backend.offline_series})"}
+
+
 def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
     state_dir = config.state_dir()
     app = read_status(state_dir)
@@ -103,7 +118,7 @@ def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
         "printer": _printer_status(config),
         "card_reader": {"driver": config.kiosk.card_reader.driver},
         "hall_server": _hall_status(config),
-        "outbox": {"pending": 0, "state": "no outbox in standalone mode"},
+        "outbox": _outbox_status(config),
         "disk": {"path": str(state_dir), "free_mb": disk.free // 2**20, "total_mb": disk.total // 2**20},
         "config": {"dir": str(config.source_dir), "version": store.version(), "saved_versions": len(store.history())},
         "app": None,

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.backend.resilient import Outbox
 from kiosk.cli import main as kioskctl
+from kiosk.clock import utc_now
+from kiosk.queue.store import open_engine, sqlite_url
 from kiosk.runtime import AppStatus, now_iso, write_status
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config"
@@ -37,11 +40,15 @@ def test_status_reports_every_part(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     # A hall server that does not answer, and a running app (this process) with its status file.
     kiosk = config / "kiosk.toml"
     kiosk.write_text(kiosk.read_text(encoding="utf-8").replace(
-        'queue = "embedded"\nhall_url = ""', f'queue = "hall"\nhall_url = "http://127.0.0.1:{_free_port()}"'),
+        'queue = "embedded"\nhall_url = ""', f'queue = "hall"\nhall_url = "http://127.0.0.1:{_free_port()}"')
+        .replace('offline_series = ""', 'offline_series = "XA"'),
         encoding="utf-8")
     write_status(state, AppStatus(os.getpid(), now_iso(), str(config), "abc123"))
+    outbox = Outbox(open_engine(sqlite_url(state / "queue.sqlite3")), utc_now)
+    outbox.add("rating", {"level": 5, "number": "XA001"})
     assert kioskctl(["status", "--config", str(config), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["hall_server"]["configured"] and "unreachable" in report["hall_server"]["state"]
     assert report["app"]["pid"] == os.getpid() and report["app"]["config_version"] == "abc123"
     assert report["printer"]["status"] == "ok" and report["disk"]["free_mb"] > 0
+    assert report["outbox"]["pending"] == 1 and "series XA" in report["outbox"]["state"]
