@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, and_, case, func, insert, select, update
+from sqlalchemy import Connection, Engine, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -131,13 +131,17 @@ def _insert_counter_if_missing(conn: Connection, day: str, key: str) -> None:
 
 
 def _bump(conn: Connection, day: str, key: str, limit: int | None = None) -> int | None:
-    """Atomically add one to a counter (unless it reached ``limit``); the new value, or None."""
-    _insert_counter_if_missing(conn, day, key)
-    cond = and_(counters.c.day == day, counters.c.key == key)
-    if limit is not None:
-        cond = and_(cond, counters.c.value < limit)
+    """Atomically add one to a counter (unless it reached ``limit``); the new value, or None.
+
+    One upsert: a new day's row starts at 1, an existing row is incremented under its row lock, and a
+    row at ``limit`` is left alone and returns nothing."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     row = conn.execute(
-        update(counters).where(cond).values(value=counters.c.value + 1).returning(counters.c.value)
+        dialect.insert(counters).values(day=day, key=key, value=1)
+        .on_conflict_do_update(index_elements=[counters.c.day, counters.c.key],
+                               set_={"value": counters.c.value + 1},
+                               where=counters.c.value < limit if limit is not None else None)
+        .returning(counters.c.value)
     ).first()
     return None if row is None else int(row[0])
 
