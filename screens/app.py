@@ -27,7 +27,6 @@ from drivers.card.base import (
     CardEvent,
     CardFailed,
     CardInserted,
-    CardReader,
     CardReading,
     CardReadTimeout,
     CardRemoved,
@@ -40,12 +39,14 @@ from drivers.card.simulated import SimulatedCardReader
 from drivers.printer.base import PrinterError
 from kiosk.clock import Clock as ClockFn
 from kiosk.config import GroupConfig, KioskConfig
-from kiosk.desk import IssueOutcome, TicketDesk
+from kiosk.desk import IssueOutcome
 from kiosk.errors import KioskError
 from kiosk.hours import OpeningHours
 from kiosk.identity import Identity
+from kiosk.wiring import Wiring
 from screens.idle import IdleWatch
 from screens.lifecycle import Lifecycle
+from screens.registry import SCREENS
 from screens.texts import other, tr
 from screens.theme import Theme
 from screens.widgets import KioskRoot
@@ -53,7 +54,9 @@ from screens.worker import Worker
 
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent
-SCREEN_MODULES = ("widgets", "home", "groups", "identify", "result")
+# "Please wait" appears only for calls that take longer than this, so quick ones do not flicker.
+BUSY_DELAY_SECONDS = 0.3
+OFFLINE_CHECK_SECONDS = 2.0
 
 
 def qr_png(payload: str) -> bytes:
@@ -76,16 +79,16 @@ class KioskApp(App):
     _card_guard: Any = None  # the read-timeout event while a card is being read
     _card_late = False  # the read timed out: its result, if it still comes, is dropped
     theme = ObjectProperty(None)
+    # The hall server cannot be reached: the kiosk works from its own store (a small mark in the top bar).
+    offline = BooleanProperty(False)
 
-    def __init__(self, config: KioskConfig, desk: TicketDesk, reader: CardReader, clock: ClockFn,
+    def __init__(self, config: KioskConfig, wiring: Wiring, clock: ClockFn,
                  font_path: Path, state_dir: Path | None = None,
-                 rewire: Callable[[KioskConfig], tuple[TicketDesk, CardReader]] | None = None,
+                 rewire: Callable[[KioskConfig], Wiring] | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.kiosk_config = config
-        self.queue = desk.queue
-        self.desk = desk
-        self.reader = reader
+        self._wire(wiring)
         self.clock = clock
         self.hours = OpeningHours(config.kiosk.hours, config.timezone)
         self.worker = Worker()
@@ -117,12 +120,17 @@ class KioskApp(App):
 
     # -- life cycle ---------------------------------------------------------------------------
 
+    def _wire(self, wiring: Wiring) -> None:
+        self.desk, self.reader, self.backend = wiring.desk, wiring.reader, wiring.backend
+        self.queue = wiring.backend.queue
+
     def build(self) -> ScreenManager:
         LabelBase.register(DEFAULT_FONT, str(self.font_path))
         Window.clearcolor = self.theme.colour("background", self.large)
-        for name in SCREEN_MODULES:
-            __import__(f"screens.{name}")
-            Builder.load_file(str(KV_DIR / f"{name}.kv"))
+        # widgets.kv first (the rules the screens use), then every screen's module and layout.
+        for kv in sorted(KV_DIR.glob("*.kv"), key=lambda p: (p.stem != "widgets", p.stem)):
+            __import__(f"screens.{kv.stem}")
+            Builder.load_file(str(kv))
         return self._build_root()
 
     def _build_root(self) -> Any:
@@ -130,6 +138,8 @@ class KioskApp(App):
         if self.simulated_reader is not None:
             root.add_widget(Factory.SimCardBar())
         self.manager: ScreenManager = root.ids.manager
+        for name in sorted(SCREENS, key=lambda n: n != "home"):  # home first: the screen shown at start
+            self.manager.add_widget(SCREENS[name](name=name))
         self.manager.transition = FadeTransition(duration=0.15)
         Window.bind(size=lambda _w, size: setattr(self.theme, "window_short_side", min(size)))
         return root
@@ -138,8 +148,13 @@ class KioskApp(App):
     def kiosk_root(self) -> KioskRoot:
         return cast(KioskRoot, self.root)
 
+    def has_screen(self, name: str) -> bool:
+        return name in SCREENS
+
     def on_start(self) -> None:
         self.reader.start(lambda event: Clock.schedule_once(lambda _dt: self.on_card_event(event)))
+        self.backend.start()
+        Clock.schedule_interval(lambda _dt: setattr(self, "offline", self.backend.offline), OFFLINE_CHECK_SECONDS)
         if self.lifecycle is not None:
             self.lifecycle.start()
         self.idle = IdleWatch(self)
@@ -157,10 +172,12 @@ class KioskApp(App):
         return (self.manager.current == "home" and self.identity is None and not self.busy
                 and not self.kiosk_root.overlay_open())
 
-    def apply_config(self, config: KioskConfig, desk: TicketDesk, reader: CardReader) -> None:
+    def apply_config(self, config: KioskConfig, wiring: Wiring) -> None:
         """Swap in a new, validated configuration with its services, and rebuild the screens."""
         self.reader.stop()
-        self.kiosk_config, self.desk, self.queue, self.reader = config, desk, desk.queue, reader
+        self.backend.close()
+        self.kiosk_config = config
+        self._wire(wiring)
         self.hours = OpeningHours(config.kiosk.hours, config.timezone)
         self.theme = Theme(config.kiosk.accessibility.large_font_scale, min(Window.size))
         self.title = config.kiosk.hall.name_zh
@@ -168,9 +185,11 @@ class KioskApp(App):
         self.root = self._build_root()
         Window.add_widget(self.root)
         self.reader.start(lambda event: Clock.schedule_once(lambda _dt: self.on_card_event(event)))
+        self.backend.start()
 
     def on_stop(self) -> None:
         self.reader.stop()
+        self.backend.close()
         self.worker.shutdown()
 
     def on_large(self, _app: Any, large: bool) -> None:
@@ -218,51 +237,73 @@ class KioskApp(App):
     def take_number(self, group_id: str) -> None:
         """Check the printer first: when it cannot print, the citizen decides whether to take the number
         on screen only."""
-        if self.busy:
-            return
-        self.busy = True
-        self.root.show_busy(tr("issuing", self.lang), tr("issuing", other(self.lang)))
-        self.worker.submit(self.desk.printer_fault, lambda fault: self._printer_checked(group_id, fault),
-                           self._refused, timeout=10)
+        self.call(self.desk.printer_fault, lambda fault: self._printer_checked(group_id, fault),
+                  busy="issuing", timeout=10)
 
     def _printer_checked(self, group_id: str, fault: PrinterError | None) -> None:
         if fault is None:
             self._issue(group_id)
             return
-        self.busy = False
-        self.root.hide_busy()
         lang, lang2 = self.lang, other(self.lang)
         self.root.show_confirm(
             f"{fault.cause(lang)}{tr('screen_only', lang)}", f"{fault.cause(lang2)} {tr('screen_only', lang2)}",
             tr("take_on_screen", lang), lambda: self._issue(group_id))
 
     def _issue(self, group_id: str) -> None:
-        self.busy = True
         identity = self.identity
-        self.root.show_busy(tr("issuing", self.lang), tr("issuing", other(self.lang)))
 
         def work() -> tuple[IssueOutcome, bytes]:
             outcome = self.desk.take_number(group_id, identity)
             return outcome, qr_png(outcome.status_url)
 
-        self.worker.submit(work, self._issued, self._refused, timeout=20)
+        self.call(work, self.show_ticket, busy="issuing", timeout=20)
 
-    def _issued(self, result: tuple[IssueOutcome, bytes]) -> None:
+    def show_ticket(self, result: tuple[IssueOutcome, bytes]) -> None:
+        """Show an issued ticket (with its QR code as PNG bytes) on the result screen; the session ends."""
         outcome, png = result
-        self.busy = False
-        self.root.hide_busy()
-        texture = CoreImage(io.BytesIO(png), ext="png").texture
-        self.manager.get_screen("result").show(outcome, texture)
+        self.manager.get_screen("result").show(outcome, self.texture(png))
         self.end_session()
         self.go("result")
 
-    def _refused(self, error: BaseException) -> None:
-        self.busy = False
-        self.root.hide_busy()
-        self.show_error(error)
+    @staticmethod
+    def texture(png: bytes) -> Any:
+        """A texture from PNG bytes (made on the main thread; the PNG is made on a worker)."""
+        return CoreImage(io.BytesIO(png), ext="png").texture
+
+    # -- calls off the main thread ------------------------------------------------------------
+
+    def call(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
+             on_error: Callable[[BaseException], None] | None = None, *, busy: str = "loading",
+             timeout: float = 15.0) -> bool:
+        """Run ``fn`` on a worker; ``on_done(result)`` or ``on_error(exc)`` (default: a notice with the error's
+        message) on the main thread. "Please wait" (text ``busy``) covers the screen when the call takes longer
+        than 300 ms, and taps are refused until the call is over. Returns False if another call is running."""
+        if self.busy:
+            return False
+        self.busy = True
+        shown = Clock.schedule_once(lambda _dt: self.root.show_busy(tr(busy, self.lang), tr(busy, other(self.lang))),
+                                    BUSY_DELAY_SECONDS)
+
+        def finish() -> None:
+            self.busy = False
+            shown.cancel()
+            self.root.hide_busy()
+
+        def done(result: Any) -> None:
+            finish()
+            on_done(result)
+
+        def failed(error: BaseException) -> None:
+            finish()
+            (on_error or self.show_error)(error)
+
+        self.worker.submit(fn, done, failed, timeout=timeout)
+        return True
 
     def show_error(self, error: BaseException) -> None:
+        """The error's message in both languages; a non-kiosk error (a bug) gets the generic one."""
         if not isinstance(error, KioskError):
+            log.error("unexpected error shown as a generic notice: %r", error)
             error = KioskError(repr(error))
         self.root.show_notice(error.message(self.lang), error.message(other(self.lang)))
 
@@ -294,8 +335,10 @@ class KioskApp(App):
             self.identity = event.identity
             self.identity_text = f"{event.identity.masked_name} {event.identity.masked_number}"
             log.info("card read: %s", repr(event.identity))  # masked; the record keeps no identity alive
-            if self.manager.current == "identify" and self.pending_group:
-                self.take_number(self.pending_group)
+            # The screen on show decides what a card means there (take a number, look up, check in, ...).
+            on_identity = getattr(self.manager.current_screen, "on_identity", None)
+            if on_identity is not None:
+                on_identity(event.identity)
         elif isinstance(event, CardUidRead):
             # A UID identifies a person only through the hall's backend, which this kiosk does not ask yet.
             log.info("card UID read (%s) but no backend maps UIDs to people", repr(event))

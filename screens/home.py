@@ -11,9 +11,11 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.hours import describe_sessions
 from kiosk.timefmt import moment
-from screens.texts import other, tr
+from screens.registry import kiosk_screen
+from screens.texts import tr
 
 
+@kiosk_screen("home")
 class HomeScreen(Screen):
     clock_text = StringProperty("")
     state_text = StringProperty("")
@@ -43,6 +45,3 @@ class HomeScreen(Screen):
             self.take_subtitle = tr("next_open", lang, when=moment(state.next_open, lang))
         else:
             self.take_subtitle = tr("unavailable_closed", lang)
-
-    def take_title(self, lang: str) -> str:
-        return f"{tr('take_number', lang)}  {tr('take_number', other(lang))}"

@@ -29,7 +29,7 @@ WATCH_SECONDS = 2.0
 class Lifecycle:
     """Started by the app once its window is up."""
 
-    def __init__(self, app: Any, state_dir: Path, rewire: Callable[[KioskConfig], tuple[Any, Any]]) -> None:
+    def __init__(self, app: Any, state_dir: Path, rewire: Callable[[KioskConfig], Any]) -> None:
         self.app = app
         self.state_dir = state_dir
         self.rewire = rewire
@@ -74,8 +74,7 @@ class Lifecycle:
             write_status(self.state_dir, self.status)
             sd_notify(f"STATUS=configuration refused ({len(exc.problems)} problems), running on {self.status.config_version}")
             return
-        desk, reader = self.rewire(config)
-        self.app.apply_config(config, desk, reader)
+        self.app.apply_config(config, self.rewire(config))
         self.status.config_version = self.seen_version
         self.status.config_error = []
         self.status.reloaded_at = now_iso()

@@ -23,8 +23,7 @@ from kiosk.journal import setup_logging
 from kiosk.state import StateDir
 
 if TYPE_CHECKING:
-    from drivers.card.base import CardReader
-    from kiosk.desk import TicketDesk
+    from kiosk.wiring import Wiring
     from screens.app import KioskApp
 
 NO_DISPLAY = ("kiosk: no display found (DISPLAY is not set). Run it on the kiosk's screen, or under a virtual "
@@ -101,25 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def create_app(config: KioskConfig, state: StateDir, clock: Clock, font: Path) -> KioskApp:
-    """The app wired to the configured drivers and the embedded queue (call ``configure_kivy`` first)."""
+    """The app wired to the configured drivers and backend (call ``configure_kivy`` first)."""
+    from kiosk.wiring import wire_services
     from screens.app import KioskApp
 
-    def rewire(new_config: KioskConfig) -> tuple[TicketDesk, CardReader]:
+    def rewire(new_config: KioskConfig) -> Wiring:
         return wire_services(new_config, state, clock)
 
-    desk, reader = rewire(config)
-    return KioskApp(config, desk, reader, clock, font, state_dir=state.root, rewire=rewire)
-
-
-def wire_services(config: KioskConfig, state: StateDir, clock: Clock) -> tuple[TicketDesk, CardReader]:
-    """The desk (queue, printer, reprint record) and the card reader that ``config`` names."""
-    from drivers.factory import card_reader_from_config, printer_from_config
-    from kiosk.backend.factory import queue_for_config
-    from kiosk.desk import TicketDesk
-    from kiosk.services import embedded_reprints
-
-    printer = printer_from_config(config, state)
-    if out := getattr(printer, "output_dir", None):
-        print(f"kiosk: simulated printer writes each ticket as a PNG into {out}", file=sys.stderr)
-    desk = TicketDesk(queue_for_config(config, clock), printer, config, embedded_reprints(config))
-    return desk, card_reader_from_config(config)
+    return KioskApp(config, rewire(config), clock, font, state_dir=state.root, rewire=rewire)

@@ -12,9 +12,11 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.desk import IssueOutcome
 from kiosk.timefmt import wait_phrase
+from screens.registry import kiosk_screen
 from screens.texts import other, tr
 
 
+@kiosk_screen("result")
 class ResultScreen(Screen):
     number = StringProperty("")
     group_title = StringProperty("")

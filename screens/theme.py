@@ -28,7 +28,7 @@ _COLOURS = {
     "primary_text": ("#ffffff", "#ffffff"),
     "accent": ("#c8102e", "#b00020"),
     "card": ("#ffffff", "#ffffff"),
-    "disabled": ("#9aa5b1", "#6b6b6b"),
+    "disabled": ("#5f6b7a", "#4d4d4d"),
     "ok": ("#1b7f3b", "#0b5d1e"),
     "warning": ("#b45309", "#8a3c00"),
     "green_channel": ("#1b7f3b", "#0b5d1e"),

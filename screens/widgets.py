@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from kivy.app import App
-from kivy.properties import NumericProperty, StringProperty
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -30,6 +32,122 @@ class BigButton(ButtonBehavior, BoxLayout):
     subtitle = StringProperty("")
     info = StringProperty("")
     tone = StringProperty("primary")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One entry of a ``PagedChoices``: ``key`` is what ``on_choose`` reports."""
+
+    key: str
+    title: str
+    subtitle: str = ""
+    info: str = ""
+    disabled: bool = False
+
+
+class PagedChoices(BoxLayout):
+    """Big buttons in pages (never a small scrolling list): at most 6 a page in large-font mode, with clearly
+    marked previous/next buttons and "page 1 of 3". ``choices`` is a list of ``Choice``; a tap fires
+    ``on_choose(key)``. Page sizes follow the mode and the screen's orientation."""
+
+    choices = ListProperty([])
+    page = NumericProperty(0)
+    pages = NumericProperty(1)
+    cols = NumericProperty(2)
+    rows = NumericProperty(5)
+    __events__ = ("on_choose",)
+
+    def on_kv_post(self, _base: Any) -> None:
+        app = App.get_running_app()
+        app.bind(large=lambda *_: self.layout(), lang=lambda *_: self.layout())
+        self.bind(choices=lambda *_: self.show_page(self.page), size=lambda *_: self.layout())
+        self.buttons: list[BigButton] = []
+        self.layout()
+
+    def on_choose(self, key: str) -> None:
+        """A choice was tapped (bind to this event)."""
+
+    def per_page(self) -> int:
+        return self.cols * self.rows
+
+    def layout(self) -> None:
+        large = App.get_running_app().large
+        landscape = self.width > self.height * 1.2
+        self.cols, self.rows = ((3, 2) if landscape else (2, 3)) if large else ((3, 4) if landscape else (2, 5))
+        self.show_page(self.page)
+
+    def show_page(self, page: int) -> None:
+        self.pages = max(1, -(-len(self.choices) // self.per_page()))
+        self.page = min(max(0, page), self.pages - 1)
+        start = self.page * self.per_page()
+        shown = self.choices[start:start + self.per_page()]
+        if [b.choice_key for b in self.buttons] != [c.key for c in shown] or len(self.ids.grid.children) != self.per_page():
+            self._make_buttons(len(shown))
+        # Buttons are updated in place, so a refresh of the figures never takes a button from under a finger.
+        for button, choice in zip(self.buttons, shown, strict=True):
+            button.choice_key = choice.key
+            button.title, button.subtitle, button.info = choice.title, choice.subtitle, choice.info
+            button.disabled = choice.disabled
+
+    def _make_buttons(self, count: int) -> None:
+        grid = self.ids.grid
+        grid.clear_widgets()
+        self.buttons = []
+        for _ in range(count):
+            button = Factory.BigButton(size_hint_y=1)
+            button.bind(on_release=lambda b: self.dispatch("on_choose", b.choice_key))
+            grid.add_widget(button)
+            self.buttons.append(button)
+        for _ in range(self.per_page() - count):  # keep rows the same height on the last page
+            grid.add_widget(Factory.Widget())
+
+    def button_for(self, key: str) -> BigButton | None:
+        """The button of ``key`` on the page on show (tests tap it)."""
+        return next((b for b in self.buttons if b.choice_key == key), None)
+
+
+class Keypad(BoxLayout):
+    """An on-screen keypad for ticket numbers, receipt numbers and codes: digits, optional letter keys
+    (``letters``), clear, delete and a confirm button that fires ``on_submit(value)``."""
+
+    value = StringProperty("")
+    max_length = NumericProperty(12)
+    min_length = NumericProperty(1)
+    letters = ListProperty([])
+    masked = BooleanProperty(False)
+    __events__ = ("on_submit",)
+
+    def on_submit(self, value: str) -> None:
+        """The citizen confirmed ``value`` (bind to this event)."""
+
+    def on_kv_post(self, _base: Any) -> None:
+        self.bind(letters=lambda *_: self._letter_keys())
+        self._letter_keys()
+
+    def _letter_keys(self) -> None:
+        keys = self.ids.letter_keys
+        keys.clear_widgets()
+        for letter in self.letters:
+            button = Factory.KeyButton(title=letter)
+            button.bind(on_release=lambda _b, key=letter: self.press(key))
+            keys.add_widget(button)
+
+    def press(self, key: str) -> None:
+        if len(self.value) < self.max_length:
+            self.value += key
+
+    def delete(self) -> None:
+        self.value = self.value[:-1]
+
+    def clear(self) -> None:
+        self.value = ""
+
+    def submit(self) -> None:
+        if len(self.value) >= self.min_length:
+            self.dispatch("on_submit", self.value)
+
+    def shown_value(self, value: str, masked: bool) -> str:
+        return "•" * len(value) if masked else value
 
 
 def _tr(key: str) -> str:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.backend.hall_client import HallClient
 from kiosk.clock import Clock, utc_now
 from kiosk.config import KioskConfig
 from kiosk.errors import KioskError
+from kiosk.queue.appointments import AppointmentDesk
+from kiosk.queue.progress import ProgressLookup
+from kiosk.queue.ratings import RatingDesk
 from kiosk.queue.service import QueueService
+from kiosk.queue.suite import suite_on
 from kiosk.services import embedded_queue
 from kiosk.state import StateDir
 
@@ -51,3 +56,37 @@ def queue_for_config(config: KioskConfig, clock: Clock = utc_now) -> QueueServic
                                   config.kiosk.backend.offline_series)
         return hall_client(config)
     return embedded_queue(config, clock=clock)
+
+
+@dataclass(frozen=True)
+class KioskBackend:
+    """Every service the kiosk app asks for, in-process (embedded) or from the hall server."""
+
+    queue: QueueService
+    appointments: AppointmentDesk
+    progress: ProgressLookup
+    ratings: RatingDesk
+
+    @property
+    def offline(self) -> bool:
+        """True while the hall server cannot be reached and the kiosk works from its own store."""
+        return bool(getattr(self.queue, "offline", False))
+
+    def start(self) -> None:
+        """Start the background work of this backend (none yet for the embedded one)."""
+
+    def close(self) -> None:
+        """Stop the background work and close connections."""
+        for service in {id(s): s for s in (self.queue, self.appointments, self.progress, self.ratings)}.values():
+            close = getattr(service, "close", None)
+            if callable(close):
+                close()
+
+
+def backend_for_config(config: KioskConfig, clock: Clock = utc_now) -> KioskBackend:
+    """The services ``[backend]`` names: the embedded service layer, or the hall server's API."""
+    if config.kiosk.backend.queue == "hall":
+        client = hall_client(config)
+        return KioskBackend(queue_for_config(config, clock), client, client, client)
+    suite = suite_on(embedded_queue(config, clock=clock))
+    return KioskBackend(suite.queue, suite.appointments, suite.progress, suite.ratings)

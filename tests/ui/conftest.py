@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,3 +42,25 @@ def screenshot_dir(request: pytest.FixtureRequest) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
+
+
+DEMO_TIME = "2026-11-24 10:00"  # a Tuesday morning, the hall is open
+
+
+def run_ui_scenario(display: str, module: str, out: Path, state: Path, size: str = "1080x1920",
+                    start: str = DEMO_TIME, config: Path | None = None, env: dict[str, str] | None = None,
+                    timeout: float = 300) -> dict:
+    """Run ``tests/ui/<module>.py``'s scenario in the real app (see ``scenario.py``); returns its report,
+    failing the test with the scenario's error and the app's stderr when a step did not happen."""
+    print(f"screenshots: {out}")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "ui" / "scenario.py"), module, str(out), str(config or ROOT / "config"),
+         start, size],
+        env={**os.environ, "DISPLAY": display, "KIOSK_STATE_DIR": str(state), **(env or {})},
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    report_file = out / "report.json"
+    assert report_file.exists(), f"scenario wrote no report:\n{proc.stderr[-4000:]}"
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert not report["errors"], report["errors"][0] + "\n" + proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return report

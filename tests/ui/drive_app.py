@@ -47,10 +47,10 @@ def scenario(app: Any) -> Generator[float, None, None]:
 
     yield from tap(manager.get_screen("home").ids.take_number)
     yield from until(lambda: manager.current == "groups", "group choice")
-    yield from until(lambda: all("等候" in b.info for b in groups.buttons.values()), "queue figures")
+    yield from until(lambda: all("等候" in b.info for b in groups.ids.choices.buttons), "queue figures")
     yield from shot(OUT, report["screenshots"], "groups")
 
-    yield from tap(groups.buttons["general"])
+    yield from tap(groups.button("general"))
     yield from until(lambda: manager.current == "identify", "ID card prompt")
     yield from shot(OUT, report["screenshots"], "identify")
     yield from tap(manager.get_screen("identify").ids.skip)
@@ -70,7 +70,7 @@ def scenario(app: Any) -> Generator[float, None, None]:
     yield from tap(simbar.ids.sim_card_0)
     yield from until(lambda: bool(app.identity_text), "simulated card read")
     yield from shot(OUT, report["screenshots"], "groups-large-card")
-    yield from tap(groups.buttons["general"])
+    yield from tap(groups.button("general"))
     yield from until(lambda: manager.current == "result", "green-channel ticket")
     report["steps"].append({"number": result.number, "printed": result.printed, "ahead": result.ahead_text,
                             "qr": result.qr_texture is not None, "priority": result.priority})
@@ -85,7 +85,7 @@ def scenario(app: Any) -> Generator[float, None, None]:
     yield from tap(root.ids.large_button)
     yield from tap(manager.get_screen("home").ids.take_number)
     yield from until(lambda: manager.current == "groups", "group choice (paper out)")
-    yield from tap(groups.buttons["realestate"])
+    yield from tap(groups.button("realestate"))
     yield from until(lambda: manager.current == "identify", "ID card prompt (required)")
     report["skip_offered"] = manager.get_screen("identify").ids.skip.opacity > 0
     yield from tap(simbar.ids.sim_card_1)
@@ -106,7 +106,7 @@ def scenario(app: Any) -> Generator[float, None, None]:
     yield from until(lambda: manager.current == "groups", "group choice (again)")
     yield from tap(simbar.ids.sim_card_1)
     yield from until(lambda: bool(app.identity_text), "simulated card read (again)")
-    yield from tap(groups.buttons["realestate"])
+    yield from tap(groups.button("realestate"))
     notice = root.notice_overlay
     yield from until(lambda: notice.parent is not None, "refusal notice")
     report["notice"] = notice.primary

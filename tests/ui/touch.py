@@ -75,3 +75,19 @@ def run_scenario(app: Any, steps: Generator[float, None, None], errors: list[str
         Clock.schedule_once(step, delay)
 
     Clock.schedule_once(step, first_delay)
+
+
+VARIANTS = (("zh", False), ("en", False), ("zh", True), ("en", True))
+
+
+def variant_name(lang: str, large: bool) -> str:
+    return f"{lang}{'-large' if large else ''}"
+
+
+def set_variant(app: Any, lang: str, large: bool) -> Generator[float, None, None]:
+    """Switch language and font mode the way a citizen does: by tapping the top-bar buttons."""
+    if app.lang != lang:
+        yield from tap(app.root.ids.lang_button)
+    if app.large != large:
+        yield from tap(app.root.ids.large_button)
+    yield from until(lambda: app.lang == lang and app.large == large, f"variant {lang} large={large}")
