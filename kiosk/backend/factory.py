@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.backend.hall_client import HallClient
 from kiosk.clock import Clock, utc_now
-from kiosk.config import KioskConfig
+from kiosk.config import KioskConfig, ServicesFile
 from kiosk.errors import KioskError
 from kiosk.queue.appointments import AppointmentDesk
 from kiosk.queue.progress import ProgressLookup
@@ -66,6 +67,9 @@ class KioskBackend:
     appointments: AppointmentDesk
     progress: ProgressLookup
     ratings: RatingDesk
+    # The service guides (groups and matters) the kiosk shows: its own services.toml, or on a hall kiosk the
+    # catalogue last synced from the hall server.
+    catalogue: Callable[[], ServicesFile]
 
     @property
     def offline(self) -> bool:
@@ -87,6 +91,6 @@ def backend_for_config(config: KioskConfig, clock: Clock = utc_now) -> KioskBack
     """The services ``[backend]`` names: the embedded service layer, or the hall server's API."""
     if config.kiosk.backend.queue == "hall":
         client = hall_client(config)
-        return KioskBackend(queue_for_config(config, clock), client, client, client)
+        return KioskBackend(queue_for_config(config, clock), client, client, client, lambda: config.services)
     suite = suite_on(embedded_queue(config, clock=clock))
-    return KioskBackend(suite.queue, suite.appointments, suite.progress, suite.ratings)
+    return KioskBackend(suite.queue, suite.appointments, suite.progress, suite.ratings, lambda: config.services)
