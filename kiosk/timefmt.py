@@ -7,11 +7,16 @@ from datetime import datetime
 _ZH_WEEKDAYS = "一二三四五六日"
 
 
+def day(when: datetime, lang: str) -> str:
+    """``11月24日（周二）`` or ``Tue 24 Nov``."""
+    if lang == "zh":
+        return f"{when.month}月{when.day}日（周{_ZH_WEEKDAYS[when.weekday()]}）"
+    return f"{when:%a} {when.day} {when:%b}"
+
+
 def moment(when: datetime, lang: str) -> str:
     """``11月24日（周二）09:00`` or ``Tue 24 Nov 09:00``."""
-    if lang == "zh":
-        return f"{when.month}月{when.day}日（周{_ZH_WEEKDAYS[when.weekday()]}）{when:%H:%M}"
-    return f"{when:%a} {when.day} {when:%b %H:%M}"
+    return f"{day(when, lang)}{'' if lang == 'zh' else ' '}{when:%H:%M}"
 
 
 def wait_phrase(value: int, lang: str) -> str:

@@ -10,7 +10,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.hours import describe_sessions
-from kiosk.timefmt import moment
+from kiosk.timefmt import day, moment
 from screens.registry import kiosk_screen
 from screens.texts import tr
 
@@ -18,6 +18,7 @@ from screens.texts import tr
 @kiosk_screen("home")
 class HomeScreen(Screen):
     clock_text = StringProperty("")
+    date_text = StringProperty("")
     state_text = StringProperty("")
     hours_text = StringProperty("")
     take_subtitle = StringProperty("")
@@ -35,7 +36,8 @@ class HomeScreen(Screen):
         now = app.clock().astimezone(app.kiosk_config.timezone)
         state = app.hours.state(now)
         self.is_open = state.open
-        self.clock_text = moment(now, lang)
+        self.clock_text = f"{now:%H:%M}"
+        self.date_text = day(now, lang)
         self.state_text = tr("open_now" if state.open else "closed_now", lang)
         self.hours_text = (tr("today_hours", lang, hours=describe_sessions(state.today))
                            if state.today else tr("closed_today", lang))
