@@ -1,4 +1,5 @@
-"""Taking a number end to end: check the printer, issue, build the ticket, print, report.
+"""Taking a number (or checking in an appointment) end to end: check the printer, issue, build the ticket,
+print, report.
 
 A print fault never loses a number: the outcome carries the ticket and the fault, the screen shows the
 number with its QR code instead, and the ticket is recorded for a reprint by staff.
@@ -13,6 +14,7 @@ from datetime import date
 from drivers.printer.base import PrinterError, TicketPrinter, error_for_status
 from kiosk.config import KioskConfig
 from kiosk.identity import Identity
+from kiosk.queue.appointments import AppointmentDesk
 from kiosk.queue.model import Priority, Ticket
 from kiosk.queue.reprints import ReprintLog
 from kiosk.queue.service import QueueService
@@ -68,6 +70,13 @@ class TicketDesk:
         """Issue a number of ``group_id`` and print its ticket; queue refusals propagate as raised."""
         fault = self.printer_fault()
         ticket = self.queue.issue(group_id, identity, priority)
+        return self._print(ticket, fault)
+
+    def check_in(self, appointments: AppointmentDesk, code: str = "", identity: Identity | None = None) -> IssueOutcome:
+        """Check an appointment in (by code or ID card) and print its green-channel ticket; the refusals
+        (not found, too early, too late, already checked in, closed) propagate as raised."""
+        fault = self.printer_fault()
+        ticket = appointments.check_in(code=code, identity=identity).ticket
         return self._print(ticket, fault)
 
     def reprint(self, number: str, day: date | None = None) -> IssueOutcome:

@@ -9,7 +9,7 @@ Blocking: call it off the UI thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +29,11 @@ from kiosk.queue.errors import (
     CheckInTooEarly,
     CheckInTooLate,
     IdentityRequired,
+    InvalidPhone,
     InvalidRecord,
     NoCurrentTicket,
     NoShowTooEarly,
+    NoTicketToday,
     ProgressNotFound,
     QueueClosed,
     QuotaExhausted,
@@ -44,7 +46,7 @@ from kiosk.queue.errors import (
 )
 from kiosk.queue.model import CallEvent, GroupStatus, Priority, Ticket, WindowState
 from kiosk.queue.progress import ProgressRecord
-from kiosk.queue.ratings import Level, Rating
+from kiosk.queue.ratings import Rating
 from kiosk.queue.wire import (
     AppointmentOut,
     CatalogOut,
@@ -84,6 +86,7 @@ def _dt(value: Any) -> datetime | None:
 _SIMPLE: dict[str, type[KioskError]] = {cls.code: cls for cls in (
     UnknownGroup, IdentityRequired, TicketNotFound, UnknownWindow, NoCurrentTicket, SameGroup, AppointmentNotFound,
     InvalidRecord, ProgressNotFound, AlreadyRated, RatingNotFound, CatalogGroupsChanged, InvalidIdNumber,
+    NoTicketToday, InvalidPhone,
     NotSignedIn, SignInFailed, Forbidden, WrongWindow, AccountExists, InvalidAccount)}
 
 _BUILDERS: dict[str, Callable[[dict[str, Any]], KioskError]] = {
@@ -251,17 +254,22 @@ class HallClient:
         data = self._request("POST", "/progress/lookup", json={"id_number": identity.id_number})
         return [ProgressOut.model_validate(p).record() for p in data]
 
-    def submit(self, level: int, number: str = "", comment: str = "", window: str = "", kiosk_id: str = "") -> Rating:
-        out = RatingOut.model_validate(self._request(
-            "POST", "/ratings", json={"level": level, "number": number, "comment": comment, "window": window}))
-        return Rating(out.id, out.at, Level(out.level), out.number, out.group_id, out.window, out.comment, out.kiosk_id,
-                      out.followed_up_at, out.followed_up_by, out.follow_up_note)
+    def submit(self, level: int, number: str = "", comment: str = "", window: str = "", kiosk_id: str = "",
+               reasons: Iterable[str] = (), phone: str = "") -> Rating:
+        """``kiosk_id`` is the server's name for this kiosk's token; the argument only keeps the interface."""
+        body = {"level": level, "number": number, "comment": comment, "window": window, "reasons": list(reasons),
+                "phone": phone}
+        return RatingOut.model_validate(self._request("POST", "/ratings", json=body)).rating()
 
     def catalog(self, known_version: int = 0) -> CatalogVersion | None:
         out = CatalogOut.model_validate(self._request("GET", "/catalog", params={"known_version": known_version}))
         if not out.changed or out.services is None or out.published_at is None:
             return None
         return CatalogVersion(out.version, out.sha256, out.published_at, "", ServicesFile.model_validate(out.services))
+
+    def rateable_ticket(self, number: str = "", identity: Identity | None = None) -> Ticket:
+        body = {"number": number, "id_number": identity.id_number if identity else ""}
+        return TicketOut.model_validate(self._request("POST", "/ratings/ticket", json=body)).ticket()
 
 
 if TYPE_CHECKING:  # mypy checks that the client keeps the service layer's interfaces

@@ -57,6 +57,7 @@ from kiosk.queue.wire import (
     ProgressPushIn,
     RatingIn,
     RatingOut,
+    RatingTicketIn,
     TicketImportIn,
     TicketOut,
     TransferIn,
@@ -323,7 +324,15 @@ def api_router(ctx: HallContext) -> APIRouter:
     @r.post("/ratings", response_model=RatingOut, status_code=201, tags=["ratings"])
     def rate(body: RatingIn, who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)]) -> RatingOut:
         return RatingOut.of(suite.ratings.submit(body.level, body.number, body.comment, body.window,
-                                                 kiosk_id=who.name if who.device else ""))
+                                                 kiosk_id=who.name if who.device else "", reasons=body.reasons,
+                                                 phone=body.phone))
+
+    @r.post("/ratings/ticket", response_model=TicketOut, tags=["ratings"])
+    def rateable_ticket(body: RatingTicketIn, _who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)]) -> TicketOut:
+        """Today's ticket about to be rated, by number or by ID card (the person's most recent); 409
+        ``already_rated`` when it has been rated."""
+        identity = Identity.from_id_number(body.id_number, source="hall") if body.id_number else None
+        return TicketOut.of(suite.ratings.rateable_ticket(body.number, identity))
 
     @r.get("/ratings/bad", response_model=list[RatingOut], tags=["ratings"])
     def bad_ratings(_who: Annotated[Principal, manager], include_done: bool = False) -> list[RatingOut]:

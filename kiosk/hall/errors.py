@@ -23,8 +23,10 @@ from kiosk.queue.errors import (
     AppointmentNotFound,
     CheckInTooEarly,
     CheckInTooLate,
+    InvalidPhone,
     InvalidRecord,
     NoShowTooEarly,
+    NoTicketToday,
     ProgressNotFound,
     QuotaExhausted,
     RatingNotFound,
@@ -40,8 +42,8 @@ log = logging.getLogger(__name__)
 _STATUS: list[tuple[type[KioskError], int]] = [
     (NotSignedIn, 401), (SignInFailed, 401), (Forbidden, 403), (WrongWindow, 403),
     (UnknownGroup, 404), (TicketNotFound, 404), (UnknownWindow, 404), (AppointmentNotFound, 404),
-    (ProgressNotFound, 404), (RatingNotFound, 404),
-    (InvalidIdNumber, 422), (InvalidRecord, 422), (ConfigError, 422), (InvalidAccount, 422),
+    (ProgressNotFound, 404), (RatingNotFound, 404), (NoTicketToday, 404),
+    (InvalidIdNumber, 422), (InvalidRecord, 422), (InvalidPhone, 422), (ConfigError, 422), (InvalidAccount, 422),
     (AccountExists, 409),
 ]
 # Everything else that is a KioskError is a refusal of a valid request in the current state: 409.

@@ -306,7 +306,9 @@ def pages_router(ctx: HallContext) -> APIRouter:
         rating_rows = "".join(f"<tr><td>{lvl.zh}</td><td>{n}</td></tr>" for lvl, n in figs.ratings.items())
         bad_rows = "".join(
             f"<tr data-rating='{b.id}'><td>{b.at.astimezone(config.timezone):%H:%M}</td><td>{Level(b.level).zh}</td>"
-            f"<td>{escape(b.number)}</td><td>{escape(b.window)}</td><td>{escape(b.comment)}</td>"
+            f"<td>{escape(b.number)}</td><td>{escape(b.window)}</td>"
+            f"<td class='reasons'>{escape('、'.join(r.zh for r in b.reasons))}</td><td>{escape(b.comment)}</td>"
+            f"<td class='phone'>{escape(b.phone)}</td>"
             f"<td><input id='note-{b.id}' placeholder='回访/整改情况'><button class='follow-up' data-id='{b.id}'>"
             "已跟进 Done</button></td></tr>" for b in ctx.suite.ratings.bad(open_only=True))
         window_rows = "".join(
@@ -324,7 +326,8 @@ def pages_router(ctx: HallContext) -> APIRouter:
                 f"<th>取号</th><th>办结</th></tr></thead><tbody>{hour_rows}</tbody></table></section>"
                 "<section class='card'><h2>好差评 Ratings</h2><table id='ratings'><tbody>"
                 f"{rating_rows}</tbody></table><h3>待跟进的差评 Bad ratings to follow up ({figs.bad_ratings_open})</h3>"
-                "<table id='bad'><thead><tr><th>时间</th><th>评价</th><th>号码</th><th>窗口</th><th>意见</th><th>跟进</th>"
+                "<table id='bad'><thead><tr><th>时间</th><th>评价</th><th>号码</th><th>窗口</th><th>原因</th><th>意见</th>"
+                "<th>回访电话</th><th>跟进</th>"
                 f"</tr></thead><tbody>{bad_rows}</tbody></table></section>"
                 "<section class='card'><h2>窗口业务分配 Windows</h2><table id='windows'><tbody>"
                 f"{window_rows}</tbody></table></section></main>")

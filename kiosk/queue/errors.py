@@ -120,12 +120,14 @@ class SameGroup(KioskError):
 
 class AppointmentNotFound(KioskError):
     code = "appointment_not_found"
-    zh = "没有找到您今天的预约，请核对预约码，或到咨询台办理。"
-    en = "No appointment for today was found. Please check the code or ask at the help desk."
+    zh = "没有找到您今天的预约。请核对预约码后重新输入；如未预约或预约已取消，请重新预约，或直接取号办理。"
+    en = ("No appointment for today was found. Please check the code and type it again; if you have not booked "
+          "or the booking was cancelled, please book again or take a number.")
 
 
 class _CheckInWindow(KioskError):
-    """A refusal that tells the booked time, so the citizen knows when to come (back)."""
+    """A refusal that tells the booked time, so the citizen knows when to come (back). The times are the
+    hall's local times (the service passes them so, and the hall server's error detail keeps their offset)."""
 
     zh_text = ""
     en_text = ""
@@ -143,14 +145,15 @@ class _CheckInWindow(KioskError):
 
 class CheckInTooEarly(_CheckInWindow):
     code = "check_in_too_early"
-    zh_text = "您预约的时间是{start}，请于{opens}以后签到。"
-    en_text = "Your appointment is at {start}. Please check in from {opens}."
+    zh_text = "您预约的时间是{start}，现在还不能签到。请于{opens}以后再来签到。"
+    en_text = "Your appointment is at {start}, too early to check in now. Please check in from {opens}."
 
 
 class CheckInTooLate(_CheckInWindow):
     code = "check_in_too_late"
-    zh_text = "您预约的时间{start}已过，签到时间已结束，请重新取号或预约。"
-    en_text = "Your appointment at {start} has passed and check-in has closed. Please take a number or book again."
+    zh_text = "您预约的时间{start}已过，签到时间已结束。请直接取普通号办理，或咨询工作人员。"
+    en_text = ("Your appointment at {start} has passed and check-in has closed. Please take an ordinary number, "
+               "or ask a member of staff.")
 
 
 class AlreadyCheckedIn(KioskError):
@@ -181,9 +184,27 @@ class ProgressNotFound(KioskError):
 
 
 class AlreadyRated(KioskError):
+    """One rating per ticket."""
+
     code = "already_rated"
-    zh = "这个号码已经评价过了，感谢您的评价。"
-    en = "This number has already been rated. Thank you."
+    zh = "这个号码已经评价过了，每个号码只能评价一次。感谢您的评价！"
+    en = "This number has already been rated; each number can be rated once. Thank you!"
+
+
+class NoTicketToday(KioskError):
+    """Rating by ID card: no number was issued to this person today."""
+
+    code = "no_ticket_today"
+    zh = "没有查到您今天的取号记录。请输入小票上的号码进行评价。"
+    en = "No number issued to you today was found. Please type the number on your ticket to rate."
+
+
+class InvalidPhone(KioskError):
+    """A call-back number that is not a mainland mobile number."""
+
+    code = "invalid_phone"
+    zh = "手机号码应为 11 位数字，以 1 开头，请核对后重新输入。"
+    en = "A mobile number has 11 digits and starts with 1. Please check it and type it again."
 
 
 class RatingNotFound(KioskError):

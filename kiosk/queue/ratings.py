@@ -1,18 +1,31 @@
-"""Satisfaction ratings (政务服务"好差评"): five levels, every bad one listed until it is followed up."""
+"""Satisfaction ratings (政务服务"好差评"): five levels, every bad one listed until it is followed up.
+
+A bad rating (不满意, 非常不满意) carries the reasons the citizen picked and, when they want a call back, a
+mobile number: the managers see both in the follow-up list. The number is personal data: logs show it masked.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kiosk.queue.errors import AlreadyRated, InvalidRecord, RatingNotFound
-from kiosk.queue.schema import ratings
+from kiosk.identity import Identity
+from kiosk.queue.errors import AlreadyRated, InvalidPhone, InvalidRecord, NoTicketToday, RatingNotFound, TicketNotFound
+from kiosk.queue.model import Ticket
+from kiosk.queue.schema import ratings, tickets
 from kiosk.queue.service import LocalQueueService, _as_utc
+
+log = logging.getLogger(__name__)
+# A mainland mobile number: 11 digits, 1 then 3-9 (the call-back number of a bad rating).
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 
 class Level(IntEnum):
@@ -44,6 +57,54 @@ LEVEL_TEXT: dict[Level, tuple[str, str]] = {
 }
 
 
+class Reason(StrEnum):
+    """Why a citizen is not satisfied (picked on the kiosk with a bad rating; several allowed)."""
+
+    LONG_WAIT = "long_wait"
+    STAFF_ATTITUDE = "staff_attitude"
+    UNCLEAR_MATERIALS = "unclear_materials"
+    SLOW_SERVICE = "slow_service"
+    SYSTEM_FAULT = "system_fault"
+    OTHER = "other"
+
+    @property
+    def zh(self) -> str:
+        return REASON_TEXT[self][0]
+
+    @property
+    def en(self) -> str:
+        return REASON_TEXT[self][1]
+
+
+REASON_TEXT: dict[Reason, tuple[str, str]] = {
+    Reason.LONG_WAIT: ("等候时间长", "Long wait"),
+    Reason.STAFF_ATTITUDE: ("工作人员态度", "Staff attitude"),
+    Reason.UNCLEAR_MATERIALS: ("材料要求不清楚", "Unclear document requirements"),
+    Reason.SLOW_SERVICE: ("办理时间长", "Service took too long"),
+    Reason.SYSTEM_FAULT: ("系统故障", "System fault"),
+    Reason.OTHER: ("其他", "Other"),
+}
+
+
+def valid_mobile(phone: str) -> bool:
+    """True for an 11-digit mainland mobile number (1 then 3-9, then 9 digits)."""
+    return bool(_MOBILE.fullmatch(phone))
+
+
+def mask_phone(phone: str) -> str:
+    """``138****5678``: what logs show of a call-back number."""
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "*" * len(phone)
+
+
+def parse_reasons(values: Iterable[str]) -> tuple[Reason, ...]:
+    """Reasons in their canonical order, each once; ``InvalidRecord`` for an unknown one."""
+    try:
+        chosen = {Reason(v) for v in values}
+    except ValueError:
+        raise InvalidRecord("unknown rating reason") from None
+    return tuple(r for r in Reason if r in chosen)
+
+
 @dataclass(frozen=True)
 class Rating:
     id: int
@@ -57,12 +118,20 @@ class Rating:
     followed_up_at: datetime | None = None
     followed_up_by: str = ""
     follow_up_note: str = ""
+    reasons: tuple[Reason, ...] = ()
+    phone: str = field(default="", repr=False)  # personal data: never in a repr that may reach a log
 
 
 class RatingDesk(Protocol):
-    """What a kiosk needs: store a citizen's rating."""
+    """What a kiosk needs: find the ticket a citizen rates, and store the rating."""
 
-    def submit(self, level: int, number: str = "", comment: str = "", window: str = "", kiosk_id: str = "") -> Rating:
+    def rateable_ticket(self, number: str = "", identity: Identity | None = None) -> Ticket:
+        """Today's ticket ``number``, or the most recent one issued today to ``identity``; raises
+        ``TicketNotFound``, ``NoTicketToday`` or ``AlreadyRated`` (before the citizen chooses a level)."""
+        ...
+
+    def submit(self, level: int, number: str = "", comment: str = "", window: str = "", kiosk_id: str = "",
+               reasons: Iterable[str] = (), phone: str = "") -> Rating:
         ...
 
 
@@ -75,17 +144,47 @@ class RatingService:
     def _rating(row: Any) -> Rating:
         return Rating(row.id, _as_utc(row.at), Level(row.level), row.number or "", row.group_id,  # type: ignore[arg-type]
                       row.window, row.comment, row.kiosk_id, _as_utc(row.followed_up_at),
-                      row.followed_up_by or "", row.follow_up_note or "")
+                      row.followed_up_by or "", row.follow_up_note or "",
+                      parse_reasons(r for r in (row.reasons or "").split(",") if r), row.phone or "")
 
-    def submit(self, level: int, number: str = "", comment: str = "", window: str = "", kiosk_id: str = "") -> Rating:
+    def rateable_ticket(self, number: str = "", identity: Identity | None = None) -> Ticket:
+        """Today's ticket ``number``, or the most recent one issued today to ``identity`` (by its salted hash);
+        ``AlreadyRated`` when it has been rated, so the citizen is told before choosing a level."""
+        day = self._queue.business_day().isoformat()
+        number = number.strip().upper()
+        if not number:
+            if identity is None:
+                raise TicketNotFound("")
+            with self._engine.connect() as conn:
+                found = conn.execute(select(tickets.c.number).where(
+                    tickets.c.day == day, tickets.c.identity_key == self._queue.identity_key(identity))
+                    .order_by(tickets.c.issued_at.desc(), tickets.c.id.desc()).limit(1)).scalar()
+            if found is None:
+                raise NoTicketToday()
+            number = str(found)
+        ticket = self._queue.ticket(number)  # TicketNotFound
+        with self._engine.connect() as conn:
+            if conn.execute(select(ratings.c.id).where(ratings.c.day == day, ratings.c.number == number)).first():
+                raise AlreadyRated(number)
+        return ticket
+
+    def submit(self, level: int, number: str = "", comment: str = "", window: str = "", kiosk_id: str = "",
+               reasons: Iterable[str] = (), phone: str = "") -> Rating:
         """Store a rating, of today's ticket ``number`` when given (once per ticket; its group and window are
-        taken from the ticket)."""
+        taken from the ticket). ``reasons`` (``Reason`` values) and a call-back mobile ``phone`` go with a bad
+        rating only."""
         try:
             the_level = Level(level)
         except ValueError:
             raise InvalidRecord("level must be 1-5") from None
         if len(comment) > 500:
             raise InvalidRecord("comment longer than 500 characters")
+        the_reasons = parse_reasons(reasons)
+        phone = phone.strip()
+        if (the_reasons or phone) and not the_level.bad:
+            raise InvalidRecord("reasons and a call-back number go with a bad rating only")
+        if phone and not valid_mobile(phone):
+            raise InvalidPhone(mask_phone(phone))
         now = self._queue.clock().astimezone(UTC)
         day = self._queue.business_day(now).isoformat()
         group_id = ""
@@ -97,10 +196,14 @@ class RatingService:
             with self._engine.begin() as conn:
                 new_id = conn.execute(insert(ratings).values(
                     at=now, day=day, level=int(the_level), number=number or None, group_id=group_id,
-                    window=window[:16], comment=comment, kiosk_id=kiosk_id[:16]).returning(ratings.c.id)).scalar_one()
-                return self._rating(conn.execute(select(ratings).where(ratings.c.id == new_id)).one())
+                    window=window[:16], comment=comment, kiosk_id=kiosk_id[:16],
+                    reasons=",".join(the_reasons) or None, phone=phone or None).returning(ratings.c.id)).scalar_one()
+                rating = self._rating(conn.execute(select(ratings).where(ratings.c.id == new_id)).one())
         except IntegrityError:
             raise AlreadyRated(number) from None
+        log.info("rating %d: level %d, ticket %s, reasons %s, call back %s", rating.id, rating.level,
+                 number or "-", ",".join(the_reasons) or "-", mask_phone(phone) if phone else "no")
+        return rating
 
     def bad(self, open_only: bool = True, limit: int = 200) -> list[Rating]:
         """Bad ratings (不满意, 非常不满意), newest first; by default only those not followed up yet."""

@@ -166,6 +166,10 @@ ratings = Table(
     Column("followed_up_at", DateTime(timezone=True)),
     Column("followed_up_by", String(32)),
     Column("follow_up_note", String(500)),
+    # A bad rating's reasons (comma-separated ``Reason`` values) and call-back mobile number; NULL: none
+    # (nullable, so an older database gains them in place).
+    Column("reasons", String(200)),
+    Column("phone", String(11)),
     UniqueConstraint("day", "number", name="uq_rating_day_number"),
 )
 

@@ -17,7 +17,7 @@ from kiosk.queue.catalog import CatalogVersion
 from kiosk.queue.figures import HallFigures
 from kiosk.queue.model import CallEvent, EventKind, GroupStatus, Priority, Ticket, TicketStatus, WindowState
 from kiosk.queue.progress import ProgressRecord, Stage, UpsertResult
-from kiosk.queue.ratings import Rating
+from kiosk.queue.ratings import Level, Rating, Reason
 
 _NO_NUL = r"^[^\x00]*$"
 SLUG = r"^[a-z][a-z0-9_-]{0,31}$"
@@ -278,6 +278,16 @@ class RatingIn(Body):
     number: Annotated[str, Field(pattern=r"^([A-Za-z]{1,2}[0-9]{2,4})?$")] = ""
     comment: text(500) = ""  # type: ignore[valid-type]
     window: Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{1,16})?$")] = ""
+    reasons: Annotated[list[Reason], Field(max_length=len(Reason))] = []
+    # Digits only here; the service checks it is a mobile number (a typed ``invalid_phone`` error).
+    phone: Annotated[str, Field(pattern=r"^[0-9]{0,20}$")] = ""
+
+
+class RatingTicketIn(Body):
+    """The ticket a citizen is about to rate: its number, or the ID card of whom it was issued to."""
+
+    number: Annotated[str, Field(pattern=r"^([A-Za-z]{1,2}[0-9]{2,4})?$")] = ""
+    id_number: text(40) = ""  # type: ignore[valid-type]
 
 
 class RatingOut(BaseModel):
@@ -294,10 +304,18 @@ class RatingOut(BaseModel):
     followed_up_at: datetime | None = None
     followed_up_by: str = ""
     follow_up_note: str = ""
+    reasons: list[Reason] = []
+    phone: str = ""
 
     @classmethod
     def of(cls, r: Rating) -> RatingOut:
-        return cls(**{**r.__dict__, "level": int(r.level)}, level_zh=r.level.zh, level_en=r.level.en)
+        return cls(**{**r.__dict__, "level": int(r.level), "reasons": list(r.reasons)}, level_zh=r.level.zh,
+                   level_en=r.level.en)
+
+    def rating(self) -> Rating:
+        return Rating(self.id, self.at, Level(self.level), self.number, self.group_id, self.window, self.comment,
+                      self.kiosk_id, self.followed_up_at, self.followed_up_by, self.follow_up_note,
+                      tuple(self.reasons), self.phone)
 
 
 class FollowUpIn(Body):
