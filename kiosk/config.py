@@ -108,6 +108,18 @@ class KioskSection(Strict):
             raise ValueError("may only use the placeholders {number}, {day} and {kiosk}") from exc
         return value
 
+    # Opened by the QR code on a service guide's page, so a phone shows the same guide; {matter} is filled in.
+    guide_url: str = "https://hall.example.gov.cn/guide?matter={matter}"
+
+    @field_validator("guide_url")
+    @classmethod
+    def _guide_template(cls, value: str) -> str:
+        try:
+            value.format(matter="realestate-transfer")
+        except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
+            raise ValueError("may only use the placeholder {matter}") from exc
+        return value
+
 
 class HoursConfig(Strict):
     """Weekly opening hours; holidays close a day, make-up workdays (调休) open a weekend day."""
@@ -484,6 +496,7 @@ class Material(Strict):
     original: Annotated[int, Field(ge=0, le=20)] = 1
     copies: Annotated[int, Field(ge=0, le=20)] = 0
     note_zh: str = ""
+    note_en: str = ""
 
 
 class MatterConfig(Strict):
@@ -504,11 +517,35 @@ class MatterConfig(Strict):
     place_zh: str = ""
     phone: str = ""
     appointment_required: bool = False
+    # The English guide; an empty field is shown in Chinese with a note that it is only in Chinese.
+    summary_en: str = ""
+    who_en: str = ""
+    steps_en: list[str] = []
+    fee_en: str = ""
+    time_limit_en: str = ""
+    place_en: str = ""
+
+    @model_validator(mode="after")
+    def _steps_match(self) -> MatterConfig:
+        if self.steps_en and len(self.steps_en) != len(self.steps_zh):
+            raise ValueError(f"steps_en has {len(self.steps_en)} steps but steps_zh has {len(self.steps_zh)}: "
+                             "give each step in both languages, or leave steps_en empty")
+        return self
+
+
+class LifeEvent(Strict):
+    """A life event (生活事件, e.g. having a baby): the matters a citizen usually needs for it."""
+
+    id: Slug
+    name_zh: Text
+    name_en: Text
+    matters: Annotated[list[Slug], Field(min_length=1)]
 
 
 class ServicesFile(Strict):
     groups: Annotated[list[GroupConfig], Field(min_length=1)]
     matters: list[MatterConfig] = []
+    life_events: list[LifeEvent] = []
 
 
 @dataclass(frozen=True)
@@ -619,8 +656,8 @@ def _items(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 def _cross_checks(data: dict[str, Any]) -> list[Problem]:
-    """Checks across entries (unique ids and prefixes, matters naming a group), on the raw data so that
-    they are reported together with the schema's problems."""
+    """Checks across entries (unique ids and prefixes, matters naming a group, life events naming matters),
+    on the raw data so that they are reported together with the schema's problems."""
     problems: list[Problem] = []
     seen_ids: dict[str, int] = {}
     seen_prefixes: dict[str, str] = {}
@@ -649,6 +686,17 @@ def _cross_checks(data: dict[str, Any]) -> list[Problem]:
             if mid in matter_ids:
                 problems.append(Problem(SERVICES_FILE, f"{key}.id", f"'{mid}' is used by another matter too"))
             matter_ids.add(mid)
+    event_ids: set[str] = set()
+    for i, event in enumerate(_items(data, "life_events")):
+        eid, listed = event.get("id"), event.get("matters")
+        key = f"life_events[{i}](id={eid})" if isinstance(eid, str) else f"life_events[{i}]"
+        if isinstance(eid, str):
+            if eid in event_ids:
+                problems.append(Problem(SERVICES_FILE, f"{key}.id", f"'{eid}' is used by another life event too"))
+            event_ids.add(eid)
+        for j, mid in enumerate(listed if isinstance(listed, list) else []):
+            if isinstance(mid, str) and mid not in matter_ids:
+                problems.append(Problem(SERVICES_FILE, f"{key}.matters[{j}]", f"no matter has the id '{mid}'"))
     return problems
 
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from drivers.printer.base import PrinterError, TicketPrinter, error_for_status
-from kiosk.config import KioskConfig
+from kiosk.config import KioskConfig, MatterConfig
 from kiosk.identity import Identity
 from kiosk.queue.appointments import AppointmentDesk
 from kiosk.queue.model import Priority, Ticket
 from kiosk.queue.reprints import ReprintLog
 from kiosk.queue.service import QueueService
-from kiosk.ticket import Document, ticket_document, ticket_status_url
+from kiosk.ticket import Document, checklist_document, ticket_document, ticket_status_url
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,15 @@ class TicketDesk:
         fault = self.printer_fault()
         ticket = appointments.check_in(code=code, identity=identity).ticket
         return self._print(ticket, fault)
+
+    def print_checklist(self, matter: MatterConfig, now: datetime) -> Document:
+        """Print ``matter``'s one-time checklist (一次性告知单); a printer fault is raised as its ``PrinterError``."""
+        fault = self.printer_fault()
+        if fault is not None:
+            raise fault
+        document = checklist_document(matter, self.config, now)
+        self.printer.print(document)
+        return document
 
     def reprint(self, number: str, day: date | None = None) -> IssueOutcome:
         """Print an issued ticket again (staff); a success clears it from the reprint record."""
