@@ -271,6 +271,9 @@ class HallClient:
         body = {"number": number, "id_number": identity.id_number if identity else ""}
         return TicketOut.model_validate(self._request("POST", "/ratings/ticket", json=body)).ticket()
 
+    def serving(self) -> list[Ticket]:
+        return [TicketOut.model_validate(t).ticket() for t in self._request("GET", "/serving")]
+
 
 if TYPE_CHECKING:  # mypy checks that the client keeps the service layer's interfaces
     from kiosk.queue.appointments import AppointmentDesk

@@ -229,3 +229,10 @@ class ResilientQueue:
         except HallUnreachable:
             self._went_offline()
             return self._local.ticket(number, day)
+
+    def serving(self) -> list[Ticket]:
+        try:
+            return self._hall.serving()
+        except HallUnreachable:
+            self._went_offline()
+            return self._local.serving()

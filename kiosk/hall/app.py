@@ -202,6 +202,11 @@ def api_router(ctx: HallContext) -> APIRouter:
                day: Day | None = None) -> TicketOut:
         return TicketOut.of(queue.ticket(number, day))
 
+    @r.get("/serving", response_model=list[TicketOut], tags=["queue"])
+    def serving(_who: Annotated[Principal, anyone]) -> list[TicketOut]:
+        """Tickets at a window now (called, not finished), one per window, latest call first."""
+        return [TicketOut.of(t) for t in queue.serving()]
+
     # -- windows ---------------------------------------------------------------------------------
 
     def window_out(window: str) -> WindowOut:

@@ -1,8 +1,10 @@
 """Application progress (办件进度查询): records imported by staff from CSV or pushed by the platform.
 
 A record is keyed by its receipt number; a newer ``updated_at`` replaces an older one, an older one sent
-late is ignored (platform pushes may arrive out of order). Citizens look records up by receipt number or
-by ID card; the ID number is stored only as the queue's salted hash and masked.
+late is ignored (platform pushes may arrive out of order). Every update also records when its stage was
+reached (the earliest report of a stage wins, late ones included), so a citizen sees the date of each step
+受理 → 审查 → 决定 → 办结 → 可领取. Citizens look records up by receipt number (typed as printed, with or
+without its dashes and spaces) or by ID card; the ID number is stored only as the queue's salted hash and masked.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.errors import KioskError
 from kiosk.identity import Identity, InvalidIdNumber, mask_name
 from kiosk.queue.appointments import read_csv
 from kiosk.queue.errors import InvalidRecord, ProgressNotFound
-from kiosk.queue.schema import progress
+from kiosk.queue.schema import progress, progress_stages
 from kiosk.queue.service import LocalQueueService, _as_utc
 
 
@@ -43,6 +45,35 @@ STAGE_TEXT: dict[Stage, tuple[str, str]] = {
 }
 
 
+class Step(StrEnum):
+    """The steps a citizen is shown, in order: 受理 → 审查 → 决定 → 办结 → 可领取."""
+
+    RECEIVED = "received"
+    REVIEW = "review"
+    DECISION = "decision"
+    COMPLETED = "completed"
+    READY = "ready"
+
+
+STEPS = tuple(Step)
+STEP_OF_STAGE: dict[Stage, Step] = {
+    Stage.RECEIVED: Step.RECEIVED, Stage.IN_REVIEW: Step.REVIEW, Stage.APPROVED: Step.DECISION,
+    Stage.REJECTED: Step.DECISION, Stage.COMPLETED: Step.COMPLETED, Stage.READY: Step.READY,
+}
+
+
+@dataclass(frozen=True)
+class StepState:
+    """One step of an application as shown: reached or not, when (if known), and which stage reached it
+    (the decision step is reached by an approval or a refusal)."""
+
+    step: Step
+    reached: bool
+    at: datetime | None
+    stage: Stage | None
+    current: bool
+
+
 @dataclass(frozen=True)
 class ProgressRecord:
     receipt_no: str
@@ -53,6 +84,8 @@ class ProgressRecord:
     stage: Stage
     note_zh: str
     updated_at: datetime
+    # When each stage was reached, oldest first; stages nobody reported (a record imported late) are missing.
+    stage_dates: tuple[tuple[Stage, datetime], ...] = ()
 
     @property
     def stage_zh(self) -> str:
@@ -61,6 +94,25 @@ class ProgressRecord:
     @property
     def stage_en(self) -> str:
         return STAGE_TEXT[self.stage][1]
+
+    def steps(self) -> list[StepState]:
+        """The five steps with their dates. The current stage and every step before it count as reached
+        (a record may jump stages); a later step counts only if it was reported. After a refusal the
+        steps after the decision are not reached unless reported."""
+        dates: dict[Step, tuple[Stage, datetime]] = {}
+        for stage, at in self.stage_dates:
+            step = STEP_OF_STAGE[stage]
+            if step not in dates or stage is self.stage:
+                dates[step] = (stage, at)
+        current = STEP_OF_STAGE[self.stage]
+        if dates.get(current, (None,))[0] is not self.stage:  # a record from before stage dates were kept
+            dates[current] = (self.stage, self.updated_at)
+        upto = STEPS.index(current)
+        reached = [i <= upto or step in dates for i, step in enumerate(STEPS)]
+        last = max(i for i, r in enumerate(reached) if r)
+        return [StepState(step, reached[i], dates[step][1] if step in dates else None,
+                          dates[step][0] if step in dates else None, i == last)
+                for i, step in enumerate(STEPS)]
 
 
 @dataclass(frozen=True)
@@ -102,10 +154,15 @@ class ProgressService:
         self._engine = queue.engine
         self._tz = queue.config.timezone
 
-    @staticmethod
-    def _record(row: Any) -> ProgressRecord:
-        return ProgressRecord(row.receipt_no, row.matter_id, row.matter_name_zh, row.id_masked, row.name_masked,
-                              Stage(row.stage), row.note_zh, _as_utc(row.updated_at))  # type: ignore[arg-type]
+    def _records(self, conn: Any, rows: Sequence[Any]) -> list[ProgressRecord]:
+        dates: dict[str, list[tuple[Stage, datetime]]] = {}
+        if rows:
+            for d in conn.execute(select(progress_stages).where(
+                    progress_stages.c.receipt_no.in_([r.receipt_no for r in rows])).order_by(progress_stages.c.at)):
+                dates.setdefault(d.receipt_no, []).append((Stage(d.stage), _as_utc(d.at)))  # type: ignore[arg-type]
+        return [ProgressRecord(row.receipt_no, row.matter_id, row.matter_name_zh, row.id_masked, row.name_masked,
+                               Stage(row.stage), row.note_zh, _as_utc(row.updated_at),  # type: ignore[arg-type]
+                               tuple(dates.get(row.receipt_no, ()))) for row in rows]
 
     def upsert(self, items: Sequence[ProgressUpdate]) -> UpsertResult:
         """Store records in one transaction; a record older than the stored one is left out and counted."""
@@ -137,6 +194,12 @@ class ProgressService:
                 stored += len(conn.execute(stmt.on_conflict_do_update(
                     index_elements=[progress.c.receipt_no], set_=changed,
                     where=stmt.excluded.updated_at >= progress.c.updated_at).returning(progress.c.receipt_no)).all())
+                # Recorded even for an update older than the stored record: it still tells when its stage came.
+                stage = dialect.insert(progress_stages).values(receipt_no=row["receipt_no"], stage=row["stage"],
+                                                               at=row["updated_at"])
+                conn.execute(stage.on_conflict_do_update(
+                    index_elements=[progress_stages.c.receipt_no, progress_stages.c.stage],
+                    set_={"at": stage.excluded.at}, where=stage.excluded.at < progress_stages.c.at))
         return UpsertResult(stored, len(rows) - stored)
 
     def import_csv(self, text: str) -> UpsertResult:
@@ -170,14 +233,45 @@ class ProgressService:
         return UpsertResult(result.stored, result.ignored_older, tuple(problems))
 
     def by_receipt(self, receipt_no: str) -> ProgressRecord:
+        """The record as typed; else the one whose number matches without dashes, spaces and case (a kiosk's
+        keypad has no dash key, and citizens leave them out)."""
         with self._engine.connect() as conn:
             row = conn.execute(select(progress).where(progress.c.receipt_no == receipt_no.strip())).first()
-        if row is None:
-            raise ProgressNotFound(receipt_no)
-        return self._record(row)
+            loose = normalise_receipt(receipt_no)
+            if row is None and loose:
+                row = conn.execute(select(progress).where(
+                    func.upper(func.replace(func.replace(progress.c.receipt_no, "-", ""), " ", "")) == loose)
+                    .order_by(progress.c.updated_at.desc()).limit(1)).first()
+            if row is None:
+                raise ProgressNotFound(receipt_no)
+            return self._records(conn, [row])[0]
 
     def by_identity(self, identity: Identity) -> list[ProgressRecord]:
         with self._engine.connect() as conn:
             rows = conn.execute(select(progress).where(progress.c.identity_key == self._queue.identity_key(identity))
                                 .order_by(progress.c.updated_at.desc())).all()
-        return [self._record(r) for r in rows]
+            return self._records(conn, rows)
+
+
+def normalise_receipt(receipt_no: str) -> str:
+    """A receipt number as compared when not found as typed: no dashes or spaces, upper case."""
+    return receipt_no.replace("-", "").replace(" ", "").strip().upper()
+
+
+class ProgressUnavailable(KioskError):
+    """A lookup that needs the network (the hall server or the platform) while it cannot be reached; tells
+    the citizen the hall's phone number and that windows can look it up too."""
+
+    code = "progress_unavailable"
+
+    def __init__(self, phone: str) -> None:
+        super().__init__(phone)
+        self.phone = phone
+
+    def message(self, lang: str = "zh") -> str:
+        if lang == "zh":
+            call = f"请拨打咨询电话 {self.phone} 查询，" if self.phone else "请"
+            return f"查询办件进度需要联网，现在无法连接。{call}或到窗口请工作人员查询。"
+        call = f"Please call {self.phone}, " if self.phone else "Please "
+        return (f"Progress lookups need the network, which cannot be reached right now. {call}"
+                "or ask at a window.")

@@ -149,6 +149,17 @@ progress = Table(
 
 Index("ix_progress_identity", progress.c.identity_key)
 
+# When each stage of an application was reached (the progress row holds only the latest stage): the earliest
+# report of a stage wins, so an update that arrives late still fills in its date.
+progress_stages = Table(
+    "progress_stages",
+    metadata,
+    Column("receipt_no", String(40), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("receipt_no", "stage"),
+)
+
 # 好差评: 5 非常满意 ... 1 非常不满意; 1 and 2 are bad and wait for a follow-up.
 ratings = Table(
     "ratings",

@@ -73,6 +73,10 @@ class QueueService(Protocol):
         """A ticket of ``day`` (default today) by its number; raises ``TicketNotFound``."""
         ...
 
+    def serving(self) -> list[Ticket]:
+        """Today's tickets called to a window and not finished yet (one per window), latest call first."""
+        ...
+
 
 class WindowService(Protocol):
     """What a window clerk and the display board need; every call acts on today's tickets."""
@@ -375,6 +379,13 @@ class LocalQueueService:
             if row is None:
                 raise TicketNotFound(number)
             return self._to_ticket(conn, row)
+
+    def serving(self) -> list[Ticket]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(tickets).where(
+                tickets.c.day == self.business_day().isoformat(), tickets.c.status == TicketStatus.CALLED)
+                .order_by(tickets.c.called_at.desc(), tickets.c.id.desc())).all()
+            return [self._to_ticket(conn, row) for row in rows]
 
     def status(self, group_id: str) -> GroupStatus:
         group = self._group(group_id)

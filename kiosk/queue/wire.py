@@ -244,6 +244,11 @@ class ProgressPushIn(Body):
     records: Annotated[list[ProgressIn], Field(min_length=1, max_length=1000)]
 
 
+class StageDateOut(BaseModel):
+    stage: Stage
+    at: datetime
+
+
 class ProgressOut(BaseModel):
     receipt_no: str
     matter_id: str
@@ -255,14 +260,18 @@ class ProgressOut(BaseModel):
     stage_en: str
     note_zh: str
     updated_at: datetime
+    # When each stage was reached, oldest first (absent from an older server: only the current stage's date).
+    stage_dates: list[StageDateOut] = []
 
     @classmethod
     def of(cls, r: ProgressRecord) -> ProgressOut:
-        return cls(**r.__dict__, stage_zh=r.stage_zh, stage_en=r.stage_en)
+        return cls(**{**r.__dict__, "stage_dates": [StageDateOut(stage=s, at=at) for s, at in r.stage_dates]},
+                   stage_zh=r.stage_zh, stage_en=r.stage_en)
 
     def record(self) -> ProgressRecord:
         return ProgressRecord(self.receipt_no, self.matter_id, self.matter_name_zh, self.id_masked, self.name_masked,
-                              self.stage, self.note_zh, self.updated_at)
+                              self.stage, self.note_zh, self.updated_at,
+                              tuple((d.stage, d.at) for d in self.stage_dates))
 
 
 class ProgressLookupIn(Body):
