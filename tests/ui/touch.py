@@ -3,16 +3,20 @@ touchscreen's events do), waits, screenshots, and a runner for Clock-driven scen
 
 from __future__ import annotations
 
+import json
 import time
 import traceback
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
+from kivy.app import App
 from kivy.base import EventLoop
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.input.motionevent import MotionEvent
+
+from tests.ui.layout_check import check_app
 
 
 class Tap(MotionEvent):
@@ -49,12 +53,15 @@ def until(cond: Callable[[], bool], what: str, timeout: float = 15.0) -> Generat
 
 
 def shot(out: Path, names: list[str], name: str, settle: float = 0.5) -> Generator[float, None, None]:
-    """Save a screenshot as ``out/NN-name.png`` once fades and texture uploads have settled."""
+    """Save a screenshot as ``out/NN-name.png`` once fades and texture uploads have settled, and the layout
+    check of what it shows as ``out/NN-name.layout.json`` (see ``layout_check``)."""
     yield settle
     path = out / f"{len(names) + 1:02d}-{name}.png"
     # Window.screenshot appends a counter to the name; keep the name the report gives.
     Path(Window.screenshot(name=str(path))).rename(path)
     names.append(path.name)
+    checked = check_app(App.get_running_app(), path)
+    path.with_suffix(".layout.json").write_text(json.dumps(checked, ensure_ascii=False, indent=1), encoding="utf-8")
     yield 0.05
 
 
