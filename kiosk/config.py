@@ -443,6 +443,44 @@ class BackendConfig(Strict):
             raise ValueError("queue = \"hall\" needs hall_url (e.g. http://hall-server:8700)")
         return self
 
+    # PEM file of the CA that signed the hall server's certificate (https:// hall_url); empty: the system's CAs.
+    ca_file: str = ""
+    # Reads, ticket issue and the hand-over of offline tickets (both idempotent by their key) are tried again
+    # after a connection failure, a timeout or HTTP 502/503/504: up to `retries` more times, waiting
+    # retry_backoff_seconds, then twice that, ... A retry starts only when it can still end within
+    # request_budget_seconds, the longest a citizen waits for one call to the hall server.
+    retries: Annotated[int, Field(ge=0, le=5)] = 2
+    retry_backoff_seconds: Annotated[float, Field(ge=0, le=5)] = 0.25
+    # At most 9 s: taking a number may need two calls (hand-over, issue) and the screen waits 20 s at most.
+    request_budget_seconds: Annotated[float, Field(gt=0, le=9)] = 9.0
+    # How often a hall kiosk asks for a newer catalogue (service guides) besides at start; 0: at start only.
+    catalogue_sync_seconds: Annotated[int, Field(ge=0, le=86400)] = 300
+
+    @field_validator("ca_file")
+    @classmethod
+    def _readable_pem(cls, value: str) -> str:
+        if not value:
+            return value
+        if not Path(value).is_absolute():
+            raise ValueError(f"'{value}' must be an absolute path (e.g. /etc/kiosk/hall-ca.pem)")
+        try:
+            text = Path(value).read_text(encoding="ascii", errors="replace")
+        except OSError as exc:
+            raise ValueError(f"'{value}' cannot be read ({exc.strerror or exc})") from None
+        if "-----BEGIN CERTIFICATE-----" not in text:
+            raise ValueError(f"'{value}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+        return value
+
+    @model_validator(mode="after")
+    def _tls_and_budget(self) -> BackendConfig:
+        if self.ca_file and not self.hall_url.startswith("https://"):
+            raise ValueError("ca_file is set but hall_url is not https://: the connection would not be encrypted")
+        attempt = self.connect_timeout_seconds + self.read_timeout_seconds
+        if attempt > self.request_budget_seconds:
+            raise ValueError(f"connect_timeout_seconds + read_timeout_seconds ({attempt:g}) must not exceed "
+                             f"request_budget_seconds ({self.request_budget_seconds:g})")
+        return self
+
 
 class AdminConfig(Strict):
     pin_sha256: Annotated[str, Field(pattern=_SHA256)]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.backend.catalog_sync import CatalogSync
 from kiosk.backend.hall_client import HallClient
 from kiosk.clock import Clock, utc_now
 from kiosk.config import KioskConfig, ServicesFile
@@ -43,7 +44,8 @@ def hall_token(config: KioskConfig) -> str:
 def hall_client(config: KioskConfig) -> HallClient:
     backend = config.kiosk.backend
     return HallClient(backend.hall_url, hall_token(config), connect_timeout=backend.connect_timeout_seconds,
-                      read_timeout=backend.read_timeout_seconds)
+                      read_timeout=backend.read_timeout_seconds, ca_file=backend.ca_file, retries=backend.retries,
+                      backoff=backend.retry_backoff_seconds, budget=backend.request_budget_seconds)
 
 
 def queue_for_config(config: KioskConfig, clock: Clock = utc_now) -> QueueService:
@@ -70,6 +72,8 @@ class KioskBackend:
     # The service guides (groups and matters) the kiosk shows: its own services.toml, or on a hall kiosk the
     # catalogue last synced from the hall server.
     catalogue: Callable[[], ServicesFile]
+    # On a hall kiosk: keeps ``catalogue`` up to date with the hall server's (a background thread).
+    catalog_sync: CatalogSync | None = None
 
     @property
     def offline(self) -> bool:
@@ -78,9 +82,13 @@ class KioskBackend:
 
     def start(self) -> None:
         """Start the background work of this backend (none yet for the embedded one)."""
+        if self.catalog_sync is not None:
+            self.catalog_sync.start()
 
     def close(self) -> None:
         """Stop the background work and close connections."""
+        if self.catalog_sync is not None:
+            self.catalog_sync.stop()
         for service in {id(s): s for s in (self.queue, self.appointments, self.progress, self.ratings)}.values():
             close = getattr(service, "close", None)
             if callable(close):
@@ -91,6 +99,8 @@ def backend_for_config(config: KioskConfig, clock: Clock = utc_now) -> KioskBack
     """The services ``[backend]`` names: the embedded service layer, or the hall server's API."""
     if config.kiosk.backend.queue == "hall":
         client = hall_client(config)
-        return KioskBackend(queue_for_config(config, clock), client, client, client, lambda: config.services)
+        sync = CatalogSync(client, config.services, StateDir.for_config(config).root,
+                           config.kiosk.backend.catalogue_sync_seconds)
+        return KioskBackend(queue_for_config(config, clock), client, client, client, sync.services, sync)
     suite = suite_on(embedded_queue(config, clock=clock))
     return KioskBackend(suite.queue, suite.appointments, suite.progress, suite.ratings, lambda: config.services)

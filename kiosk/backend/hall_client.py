@@ -5,22 +5,33 @@ catalogue desks), so a kiosk or a window uses it exactly like ``LocalQueueServic
 a connect and a read timeout; a server that cannot be reached raises ``HallUnreachable``, and an error the
 server sends comes back as the same typed ``KioskError`` the service layer raised there (code and messages).
 Blocking: call it off the UI thread.
+
+One ``requests.Session`` keeps a small pool of connections to the server. Only calls that are safe to repeat
+are retried (with exponential backoff, and only while the retry can end within the call's time budget):
+reads (GET) and the POSTs that carry an ``Idempotency-Key`` (ticket issue, hand-over of offline tickets),
+for which the server answers a repeated key with the ticket it stored the first time. TLS is verified
+against the system's CAs or a given CA file; a certificate that does not verify raises ``HallTlsFailed``.
 """
 
 from __future__ import annotations
 
+import logging
+import ssl
+import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
-from kiosk.config import ConfigError, Problem, ServicesFile
+from kiosk.config import ConfigError, Problem, validate_services
 from kiosk.errors import KioskError
 from kiosk.hall.accounts import AccountExists, Forbidden, InvalidAccount, NotSignedIn, SignInFailed, WrongWindow
 from kiosk.identity import Identity, InvalidIdNumber
 from kiosk.queue.appointments import Appointment, AppointmentStatus, CheckIn
-from kiosk.queue.catalog import CatalogVersion
+from kiosk.queue.catalog import CatalogVersion, content_sha256
 from kiosk.queue.errors import (
     AlreadyCheckedIn,
     AlreadyRated,
@@ -68,6 +79,15 @@ class HallUnreachable(KioskError):
     en = "The hall server cannot be reached right now. Please try again or ask a member of staff."
 
 
+class HallTlsFailed(HallUnreachable):
+    """The hall server's certificate was not verified (wrong or missing CA file, wrong host name, expired):
+    a configuration fault for staff. Still ``HallUnreachable``, so a kiosk keeps working offline."""
+
+    code = "hall_tls_failed"
+    zh = "无法与大厅服务器建立安全连接（证书校验未通过），请联系工作人员。"
+    en = "A secure connection to the hall server failed (its certificate was not verified). Please ask a member of staff."
+
+
 class HallError(KioskError):
     """An error the server sent whose code this client does not know: its own code and messages."""
 
@@ -77,6 +97,11 @@ class HallError(KioskError):
         self.zh = zh
         self.en = en
         self.status = status
+
+
+log = logging.getLogger(__name__)
+# Answers of a proxy or a server that is (re)starting or overloaded: worth another try when the call may repeat.
+_RETRY_STATUSES = frozenset({502, 503, 504})
 
 
 def _dt(value: Any) -> datetime | None:
@@ -123,29 +148,100 @@ def error_from_response(response: requests.Response) -> KioskError:
     return HallError(code, str(body.get("message", "")), str(body.get("message_en", "")), response.status_code)
 
 
+def _tls_reason(exc: BaseException) -> str:
+    """The certificate check's own words (e.g. "unable to get local issuer certificate") from the wrapped error."""
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        err = todo.pop()
+        if not isinstance(err, BaseException) or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, ssl.SSLCertVerificationError):
+            return str(err.verify_message or err.reason)
+        if isinstance(err, ssl.SSLError):
+            return str(err.reason or err)
+        todo += [err.__cause__, err.__context__, getattr(err, "reason", None), *err.args]
+    return str(exc)
+
+
 class HallClient:
-    """The hall server's API for one kiosk (device token) or one window clerk (``sign_in``)."""
+    """The hall server's API for one kiosk (device token) or one window clerk (``sign_in``).
+
+    ``ca_file``: PEM bundle the server's certificate must chain to (default: the system's CAs). ``retries``
+    more attempts for idempotent calls, after ``backoff`` seconds, then twice that, ...; ``budget`` (seconds,
+    0: none) bounds one call with its retries. ``pool_size``: connections kept open (one per thread that
+    calls at the same time)."""
 
     def __init__(self, base_url: str, token: str = "", *, connect_timeout: float = 3.0, read_timeout: float = 5.0,
-                 session: requests.Session | None = None) -> None:
+                 ca_file: str = "", retries: int = 2, backoff: float = 0.25, budget: float = 0.0,
+                 pool_size: int = 4) -> None:
         self._base = base_url.rstrip("/") + "/api/v1"
         self._token = token
         self._timeout = (connect_timeout, read_timeout)
-        self._session = session or requests.Session()
+        self._ca_file = ca_file
+        # Passed with every request: a session-level ``verify`` loses to REQUESTS_CA_BUNDLE from the environment.
+        self._verify: str | bool = ca_file or True
+        self._retries, self._backoff, self._budget = retries, backoff, budget
+        self._session = requests.Session()
+        # No retries inside urllib3: this client decides which calls may be repeated.
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
 
     def close(self) -> None:
         self._session.close()
 
+    def _may_retry(self, attempt: int, started: float) -> bool:
+        """Another attempt is allowed, and (with a budget) it can end in time after its backoff."""
+        if attempt >= self._retries:
+            return False
+        worst_end = time.monotonic() - started + self._backoff * 2 ** attempt + sum(self._timeout)
+        return self._budget <= 0 or worst_end <= self._budget
+
+    def _tls_failed(self, exc: BaseException) -> HallTlsFailed:
+        detail = (f"{self._base}: certificate not verified against "
+                  f"{self._ca_file or 'the system CA certificates (backend.ca_file is empty)'}: {_tls_reason(exc)}")
+        log.error("hall server TLS: %s", detail)
+        return HallTlsFailed(detail)
+
+    def _send(self, method: str, path: str, idempotency_key: str, **kwargs: Any) -> requests.Response:
+        """One call with its retries: connection failures, timeouts and 502/503/504 are retried only for
+        GET and keyed requests (the server answers a repeated key as the first time)."""
+        retry = method == "GET" or bool(idempotency_key)
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            try:
+                response = self._session.request(method, self._base + path, timeout=self._timeout,
+                                                 verify=self._verify, **kwargs)
+            except requests.exceptions.SSLError as exc:
+                raise self._tls_failed(exc) from exc  # a retry would fail the same way
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if not (retry and self._may_retry(attempt, started)):
+                    raise HallUnreachable(f"{type(exc).__name__} after {attempt + 1} attempt(s)") from exc
+                log.info("hall server %s %s: %s, trying again", method, path, type(exc).__name__)
+            except requests.RequestException:
+                raise
+            except OSError as exc:  # requests opens the CA file on every call: it went missing after start
+                raise self._tls_failed(exc) from exc
+            else:
+                if response.status_code not in _RETRY_STATUSES:
+                    return response
+                if not (retry and self._may_retry(attempt, started)):
+                    raise HallUnreachable(f"HTTP {response.status_code} after {attempt + 1} attempt(s)")
+                log.info("hall server %s %s: HTTP %s, trying again", method, path, response.status_code)
+            time.sleep(self._backoff * 2 ** attempt)
+            attempt += 1
+
     def _request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
-                 data: bytes | None = None, content_type: str = "") -> Any:
+                 data: bytes | None = None, content_type: str = "", idempotency_key: str = "") -> Any:
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
         if content_type:
             headers["Content-Type"] = content_type
-        try:
-            response = self._session.request(method, self._base + path, json=json, params=params, data=data,
-                                             headers=headers, timeout=self._timeout)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise HallUnreachable(type(exc).__name__) from exc
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        response = self._send(method, path, idempotency_key, json=json, params=params, data=data, headers=headers)
         if response.status_code >= 400:
             raise error_from_response(response)
         if response.status_code == 204 or not response.content:
@@ -173,11 +269,14 @@ class HallClient:
         body: dict[str, Any] = {"group_id": group_id, "priority": priority.value}
         if identity is not None:
             body["id_number"] = identity.id_number  # the server keeps only its hash and masked form
-        return TicketOut.model_validate(self._request("POST", "/tickets", json=body)).ticket()
+        # One key for this ticket, sent with every retry: the server never issues a second ticket for it.
+        return TicketOut.model_validate(self._request("POST", "/tickets", json=body,
+                                                      idempotency_key=uuid.uuid4().hex)).ticket()
 
     def import_ticket(self, payload: dict[str, Any]) -> Ticket:
         """Hand over a ticket issued offline (``TicketImportIn`` fields); idempotent by ``payload["key"]``."""
-        return TicketOut.model_validate(self._request("POST", "/tickets/import", json=payload)).ticket()
+        return TicketOut.model_validate(self._request("POST", "/tickets/import", json=payload,
+                                                      idempotency_key=str(payload["key"]))).ticket()
 
     def status(self, group_id: str) -> GroupStatus:
         return GroupStatusOut.model_validate(self._request("GET", f"/groups/{group_id}")).status()
@@ -265,7 +364,11 @@ class HallClient:
         out = CatalogOut.model_validate(self._request("GET", "/catalog", params={"known_version": known_version}))
         if not out.changed or out.services is None or out.published_at is None:
             return None
-        return CatalogVersion(out.version, out.sha256, out.published_at, "", ServicesFile.model_validate(out.services))
+        # Checked as sent (before any model may reorder or fill in fields), then validated as services.toml is.
+        where = f"hall server catalogue v{out.version}"
+        if content_sha256(out.services) != out.sha256:
+            raise ConfigError([Problem(where, "sha256", "the content does not match its checksum (damaged in transit)")])
+        return CatalogVersion(out.version, out.sha256, out.published_at, "", validate_services(out.services, where))
 
     def rateable_ticket(self, number: str = "", identity: Identity | None = None) -> Ticket:
         body = {"number": number, "id_number": identity.id_number if identity else ""}

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -185,10 +185,15 @@ def api_router(ctx: HallContext) -> APIRouter:
         return GroupStatusOut.of(queue.status(group_id))
 
     @r.post("/tickets", response_model=TicketOut, status_code=201, tags=["queue"])
-    def issue(body: IssueIn, who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)]) -> TicketOut:
+    def issue(body: IssueIn, who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)],
+              idempotency_key: Annotated[str | None, Header(min_length=8, max_length=64,
+                                                            pattern=r"^[A-Za-z0-9_-]+$")] = None) -> TicketOut:
+        """Issue a number. With an ``Idempotency-Key`` header, the same key again (a retry after a lost answer)
+        returns the ticket issued for it the first time, never a second one."""
         identity = Identity.from_id_number(body.id_number, source="hall") if body.id_number else None
         return TicketOut.of(queue.issue(body.group_id, identity, body.priority,
-                                        kiosk_id=who.name[:16] if who.device else ""))
+                                        kiosk_id=who.name[:16] if who.device else "",
+                                        request_key=idempotency_key or ""))
 
     @r.post("/tickets/import", response_model=TicketOut, tags=["queue"])
     def import_ticket(body: TicketImportIn, who: Annotated[Principal, allow(Role.KIOSK)]) -> TicketOut:

@@ -192,9 +192,10 @@ class ServerProcess:
 
 
 class ThreadedServer:
-    """A hall-server application under uvicorn in a thread of this process, on 127.0.0.1 and a free port."""
+    """A hall-server application under uvicorn in a thread of this process, on 127.0.0.1 and a free port;
+    over HTTPS with ``certfile`` and ``keyfile`` (PEM)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, certfile: str = "", keyfile: str = "") -> None:
         import uvicorn
 
         # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and without it every
@@ -203,13 +204,15 @@ class ThreadedServer:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
         self.port = int(self._sock.getsockname()[1])
+        self.scheme = "https" if certfile else "http"
         self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1,
-                                                    lifespan="off"))
+                                                    lifespan="off", ssl_certfile=certfile or None,
+                                                    ssl_keyfile=keyfile or None))
         self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> ThreadedServer:
         self._thread.start()

@@ -41,8 +41,27 @@ class CatalogSource(Protocol):
         ...
 
 
-def _canonical(services: ServicesFile) -> str:
-    return json.dumps(services.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def _canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def content_sha256(data: dict[str, Any]) -> str:
+    """The checksum a version is published with: SHA-256 of its canonical JSON (kiosks check what they got)."""
+    return hashlib.sha256(_canonical(data).encode("utf-8")).hexdigest()
+
+
+def require_same_groups(running: ServicesFile, new: ServicesFile) -> None:
+    """Raise ``CatalogGroupsChanged`` (naming the first difference) unless ``new`` has ``running``'s groups."""
+    old_groups, new_groups = [g.model_dump() for g in running.groups], [g.model_dump() for g in new.groups]
+    if old_groups == new_groups:
+        return
+    if [g["id"] for g in old_groups] != [g["id"] for g in new_groups]:
+        raise CatalogGroupsChanged(f"groups {', '.join(g['id'] for g in new_groups)} instead of "
+                                   f"{', '.join(g['id'] for g in old_groups)}")
+    for old, changed in zip(old_groups, new_groups, strict=True):
+        fields = [k for k in old if old[k] != changed[k]]
+        if fields:
+            raise CatalogGroupsChanged(f"group {old['id']}: {', '.join(fields)} changed")
 
 
 class CatalogService:
@@ -58,8 +77,8 @@ class CatalogService:
 
     def publish(self, services: ServicesFile, by: str = "") -> CatalogVersion:
         """Store ``services`` as the newest version unless it equals the newest already (then that one)."""
-        content = _canonical(services)
-        digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
+        data = services.model_dump(mode="json")
+        content, digest = _canonical(data), content_sha256(data)
         now = self._queue.clock().astimezone(UTC)
         with self._engine.begin() as conn:
             _insert_counter_if_missing(conn, _DAY, _KEY)
@@ -90,7 +109,5 @@ class CatalogService:
         """Validate and publish a changed catalogue; ``ConfigError`` lists problems, and changed groups are
         refused with ``CatalogGroupsChanged``."""
         services = validate_services(data)
-        running = [g.model_dump() for g in self._config.services.groups]
-        if [g.model_dump() for g in services.groups] != running:
-            raise CatalogGroupsChanged()
+        require_same_groups(self._config.services, services)
         return self.publish(services, by)

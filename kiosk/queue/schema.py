@@ -71,6 +71,21 @@ ticket_imports = Table(
     Column("imported_at", DateTime(timezone=True), nullable=False),
 )
 
+# Tickets issued for a request that carried an idempotency key (a kiosk's ``Idempotency-Key``, issue 7): the
+# same key from the same caller gets the ticket stored the first time, so a retry after a lost answer never
+# makes a second ticket. Rows of earlier business days are deleted (keys are remembered for the day).
+issue_requests = Table(
+    "issue_requests",
+    metadata,
+    Column("kiosk_id", String(16), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("number", String(12), nullable=False, default=""),
+    PrimaryKeyConstraint("kiosk_id", "key"),
+)
+
+Index("ix_issue_requests_day", issue_requests.c.day)
+
 # Tickets whose print failed, for staff to reprint; the number itself stays valid in `tickets`.
 print_failures = Table(
     "print_failures",

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, case, func, insert, select, update
+from sqlalchemy import Connection, Engine, case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -48,7 +48,7 @@ from kiosk.queue.model import (
     TicketStatus,
     WindowState,
 )
-from kiosk.queue.schema import counters, events, ticket_imports, tickets, window_groups
+from kiosk.queue.schema import counters, events, issue_requests, ticket_imports, tickets, window_groups
 
 WINDOW_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 
@@ -172,6 +172,7 @@ class LocalQueueService:
         self._clock = clock
         self._tz = config.timezone
         self._hours = OpeningHours(config.kiosk.hours, self._tz)
+        self._keys_day = ""  # the business day whose idempotency keys are kept (earlier ones were deleted)
 
     @property
     def engine(self) -> Engine:
@@ -263,19 +264,54 @@ class LocalQueueService:
     # -- QueueService --------------------------------------------------------------------------
 
     def issue(self, group_id: str, identity: Identity | None = None,
-              priority: Priority = Priority.NONE, *, kiosk_id: str = "") -> Ticket:
-        """Issue a number; ``kiosk_id`` names the kiosk it was taken at (the hall server passes its caller's)."""
-        group = self._group(group_id)
+              priority: Priority = Priority.NONE, *, kiosk_id: str = "", request_key: str = "") -> Ticket:
+        """Issue a number; ``kiosk_id`` names the kiosk it was taken at (the hall server passes its caller's).
+
+        ``request_key`` (the caller's idempotency key): the same key again returns the ticket issued for it the
+        first time on the same business day, also when both arrive at once and also after closing time."""
+        caller = kiosk_id or self._kiosk_id
         now = self._clock().astimezone(UTC)
+        today = self.business_day(now)
+        day = today.isoformat()
+        if request_key and (earlier := self._issued_for(caller, request_key, day)) is not None:
+            return earlier
+        group = self._group(group_id)
         self._check_open(now)
         if group.identity == "required" and identity is None:
             raise IdentityRequired(group_id)
-        today = self.business_day(now)
         priority = self._priority_for(identity, priority, today)
+        if request_key and self._keys_day != day:
+            with self._engine.begin() as conn:
+                conn.execute(delete(issue_requests).where(issue_requests.c.day < day))
+            self._keys_day = day
         with self._engine.begin() as conn:
-            return self.issue_in(conn, group, now, priority,
-                                 key=self.identity_key(identity) if identity else None,
-                                 id_masked=identity.masked_number if identity else None, kiosk_id=kiosk_id)
+            if not request_key or self._hold_request_key(conn, caller, request_key, day):
+                ticket = self.issue_in(conn, group, now, priority,
+                                       key=self.identity_key(identity) if identity else None,
+                                       id_masked=identity.masked_number if identity else None, kiosk_id=kiosk_id)
+                if request_key:
+                    conn.execute(update(issue_requests).values(number=ticket.number).where(
+                        issue_requests.c.kiosk_id == caller, issue_requests.c.key == request_key))
+                return ticket
+        # The same request was stored while this one waited for its key: the ticket issued then.
+        earlier = self._issued_for(caller, request_key, day)
+        assert earlier is not None, "a claimed idempotency key without its ticket"
+        return earlier
+
+    def _hold_request_key(self, conn: Connection, caller: str, request_key: str, day: str) -> bool:
+        """Take ``request_key`` for this transaction; False when a request with it was stored already. On
+        PostgreSQL the insert waits for a concurrent transaction holding the same key to commit or roll back."""
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        return conn.execute(dialect.insert(issue_requests).values(kiosk_id=caller, key=request_key, day=day, number="")
+                            .on_conflict_do_nothing().returning(issue_requests.c.key)).first() is not None
+
+    def _issued_for(self, caller: str, request_key: str, day: str) -> Ticket | None:
+        """The ticket issued today for this caller's key (keys are remembered for the business day)."""
+        with self._engine.connect() as conn:
+            number = conn.execute(select(issue_requests.c.number).where(
+                issue_requests.c.kiosk_id == caller, issue_requests.c.key == request_key,
+                issue_requests.c.day == day)).scalar()
+        return self.ticket(number, date.fromisoformat(day)) if number else None
 
     def _check_open(self, now: datetime) -> None:
         state = self._hours.state(now)
