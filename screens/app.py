@@ -37,6 +37,7 @@ from drivers.card.base import (
 )
 from drivers.card.simulated import SimulatedCardReader
 from drivers.printer.base import PrinterError
+from drivers.speech import speaker_from_config
 from kiosk.clock import Clock as ClockFn
 from kiosk.config import GroupConfig, KioskConfig
 from kiosk.desk import IssueOutcome
@@ -95,6 +96,8 @@ class KioskApp(App):
         self.font_path = font_path
         self.identity: Identity | None = None
         self.busy = False
+        self.speaker = speaker_from_config(config.kiosk.accessibility)
+        self.bind(lang=self.speak_prompt)
         self.large = config.kiosk.accessibility.large_font_default
         self.theme = Theme(config.kiosk.accessibility.large_font_scale, min(Window.size))
         self.title = config.kiosk.hall.name_zh
@@ -141,6 +144,7 @@ class KioskApp(App):
         for name in sorted(SCREENS, key=lambda n: n != "home"):  # home first: the screen shown at start
             self.manager.add_widget(SCREENS[name](name=name))
         self.manager.transition = FadeTransition(duration=0.15)
+        self.manager.bind(current=self.speak_prompt)
         Window.bind(size=lambda _w, size: setattr(self.theme, "window_short_side", min(size)))
         return root
 
@@ -181,6 +185,8 @@ class KioskApp(App):
         self.hours = OpeningHours(config.kiosk.hours, config.timezone)
         self.theme = Theme(config.kiosk.accessibility.large_font_scale, min(Window.size))
         self.title = config.kiosk.hall.name_zh
+        self.speaker.close()
+        self.speaker = speaker_from_config(config.kiosk.accessibility)
         Window.remove_widget(self.kiosk_root)
         self.root = self._build_root()
         Window.add_widget(self.root)
@@ -191,9 +197,21 @@ class KioskApp(App):
         self.reader.stop()
         self.backend.close()
         self.worker.shutdown()
+        self.speaker.close()
 
     def on_large(self, _app: Any, large: bool) -> None:
         Window.clearcolor = self.theme.colour("background", large)
+        self.speak_prompt()
+
+    def speak_prompt(self, *_: Any) -> None:
+        """In large-font mode, read the screen's prompt aloud (its ``prompt_key``, filled in by its
+        ``prompt_values(lang)`` if it has one); a screen without one, or leaving the mode, silences it."""
+        screen = self.manager.current_screen if self.large and self.root is not None else None
+        if not (key := getattr(screen, "prompt_key", "")):
+            self.speaker.stop()
+            return
+        values: dict[str, object] = getattr(screen, "prompt_values", lambda _lang: {})(self.lang)
+        self.speaker.say(tr(key, self.lang, **values), self.lang)
 
     # -- navigation ---------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ _REFUSAL_TEXT = {"queue_closed": "unavailable_closed", "quota_exhausted": "unava
 
 @kiosk_screen("groups")
 class GroupsScreen(Screen):
+    prompt_key = "choose_group"  # spoken in large-font mode
     def on_kv_post(self, _base: Any) -> None:
         app = App.get_running_app()
         self._statuses: dict[str, GroupStatus] = {}

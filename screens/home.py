@@ -17,6 +17,7 @@ from screens.texts import tr
 
 @kiosk_screen("home")
 class HomeScreen(Screen):
+    prompt_key = "speech_home"  # spoken in large-font mode
     clock_text = StringProperty("")
     date_text = StringProperty("")
     state_text = StringProperty("")

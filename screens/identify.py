@@ -13,6 +13,8 @@ from screens.registry import kiosk_screen
 class IdentifyScreen(Screen):
     """Waits for a card; offers "skip" when the group allows it."""
 
+    prompt_key = "place_card"  # spoken in large-font mode
+
     def on_identity(self, _identity: Identity) -> None:
         app = App.get_running_app()
         if app.pending_group:

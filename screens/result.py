@@ -10,6 +10,7 @@ from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from drivers.speech import spell_number
 from kiosk.desk import IssueOutcome
 from kiosk.timefmt import wait_phrase
 from screens.registry import kiosk_screen
@@ -18,6 +19,7 @@ from screens.texts import other, tr
 
 @kiosk_screen("result")
 class ResultScreen(Screen):
+    prompt_key = "speech_ticket"  # spoken in large-font mode: the number, digit by digit
     number = StringProperty("")
     group_title = StringProperty("")
     group_subtitle = StringProperty("")
@@ -64,6 +66,10 @@ class ResultScreen(Screen):
             error = outcome.print_error
             assert error is not None
             self.print_text, self.print_subtext = error.message(lang), error.message(lang2)
+
+    def prompt_values(self, lang: str) -> dict[str, object]:
+        ahead = self._outcome.ticket.people_ahead if self._outcome is not None else 0
+        return {"number": spell_number(self.number, lang), "ahead": ahead}
 
     def on_enter(self, *_: Any) -> None:
         self.seconds_left = App.get_running_app().return_seconds()
