@@ -190,6 +190,9 @@ class ProgressService:
                     # A later update without the ID number keeps the one stored before.
                     changed.pop("identity_key")
                     changed.pop("id_masked")
+                for kept in ("matter_id", "matter_name_zh", "name_masked"):
+                    if not row[kept]:  # so does one without the matter or the name (a stage change only)
+                        changed.pop(kept)
                 # RETURNING, not rowcount: a row comes back only when it was inserted or updated.
                 stored += len(conn.execute(stmt.on_conflict_do_update(
                     index_elements=[progress.c.receipt_no], set_=changed,

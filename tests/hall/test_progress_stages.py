@@ -39,7 +39,7 @@ def record(stage: Stage, dates: tuple[tuple[Stage, datetime], ...] = ()) -> Prog
 def test_each_stage_keeps_its_date_even_when_reported_late(suite: ServiceSuite) -> None:
     p = suite.progress
     p.upsert([ProgressUpdate("SL2026-0001", Stage.RECEIVED, datetime(2026, 11, 20, 9, 0), id_number=YOUNG_ID,
-                             matter_name_zh="二手房转移登记")])
+                             name="李晓", matter_name_zh="二手房转移登记")])
     p.upsert([ProgressUpdate("SL2026-0001", Stage.RECEIVED, datetime(2026, 11, 20, 11, 0), note_zh="材料齐全")])
     p.upsert([ProgressUpdate("SL2026-0001", Stage.READY, datetime(2026, 11, 23, 15, 0), note_zh="请到7号窗口领证")])
     late = p.upsert([ProgressUpdate("SL2026-0001", Stage.APPROVED, datetime(2026, 11, 22, 10, 0))])
@@ -47,6 +47,8 @@ def test_each_stage_keeps_its_date_even_when_reported_late(suite: ServiceSuite) 
 
     found = p.by_receipt("SL2026-0001")
     assert found.stage is Stage.READY and found.note_zh == "请到7号窗口领证"
+    # The updates named neither the person nor the matter: what the first one said is kept.
+    assert (found.name_masked, found.id_masked, found.matter_name_zh) == ("李*", "1101**********1239", "二手房转移登记")
     # The second report of "received" does not move its date; the late approval still fills in its own.
     assert found.stage_dates == (
         (Stage.RECEIVED, local(2026, 11, 20).astimezone(UTC)),
