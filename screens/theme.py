@@ -30,7 +30,7 @@ _COLOURS = {
     "card": ("#ffffff", "#ffffff"),
     "disabled": ("#5f6b7a", "#4d4d4d"),
     "ok": ("#1b7f3b", "#0b5d1e"),
-    "warning": ("#b45309", "#8a3c00"),
+    "warning": ("#a84d08", "#8a3c00"),  # 5:1 on the background (#b45309 was 4.47:1)
     "green_channel": ("#1b7f3b", "#0b5d1e"),
 }
 
