@@ -102,18 +102,20 @@ def test_a_host_name_the_certificate_does_not_name_is_refused(https_server: Thre
     assert "localhost" in mismatch.value.detail.lower()
 
 
-def _hall_kiosk(config_dir: Path, url: str, extra: str = "") -> None:
+def _hall_kiosk(config_dir: Path, url: str, ca_file: str) -> None:
     kiosk = config_dir / "kiosk.toml"
     text = kiosk.read_text(encoding="utf-8")
-    old = 'queue = "embedded"\nhall_url = ""'
-    assert text.count(old) == 1
-    kiosk.write_text(text.replace(old, f'queue = "hall"\nhall_url = "{url}"{extra}'), encoding="utf-8")
+    for old, new in (('queue = "embedded"\nhall_url = ""', f'queue = "hall"\nhall_url = "{url}"'),
+                     ('ca_file = ""', f'ca_file = "{ca_file}"')):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    kiosk.write_text(text, encoding="utf-8")
 
 
 def test_the_kiosk_takes_its_ca_file_from_its_configuration(config_dir: Path, load: Callable[[Path], KioskConfig],
                                                             state_dir: Path, https_server: ThreadedServer,
                                                             pki: dict[str, Path], token: str) -> None:
-    _hall_kiosk(config_dir, https_server.base_url, f'\nca_file = "{pki["ca"]}"')
+    _hall_kiosk(config_dir, https_server.base_url, str(pki["ca"]))
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "hall-token").write_text(token, encoding="utf-8")
     queue = queue_for_config(load(config_dir))
@@ -133,7 +135,7 @@ def test_a_bad_ca_file_is_refused_with_file_and_key(config_dir: Path, load: Call
                                                     words: str) -> None:
     not_pem = config_dir / "notes.txt"
     not_pem.write_text("not a certificate\n", encoding="utf-8")
-    _hall_kiosk(config_dir, url, f'\nca_file = "{ca_file.format(not_pem=not_pem, ca=pki["ca"])}"')
+    _hall_kiosk(config_dir, url, ca_file.format(not_pem=not_pem, ca=pki["ca"]))
     with pytest.raises(ConfigError) as refused:
         load(config_dir)
     problems = [(p.file, p.key) for p in refused.value.problems]
