@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kiosk.cli_admin import register as register_admin
 from kiosk.cli_card import register as register_card
 from kiosk.cli_hall import register as register_hall
 from kiosk.cli_maintenance import register_config_actions, register_status
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_printer(sub, common)
     register_hall(sub, common)
     register_card(sub, common)
+    register_admin(sub, common)
     return parser
 
 

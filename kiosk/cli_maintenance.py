@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import platform
-import shutil
 import sys
-from datetime import UTC, datetime
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from kiosk import __version__
 from kiosk.cli_output import EXIT_CONFIG, emit
 from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.config_store import Applied, ConfigStore
-from kiosk.runtime import read_status, request_reload
+from kiosk.diagnostics import recent_problems, status_report
+from kiosk.runtime import request_reload
 
 
 def _report_refusal(exc: ConfigError) -> int:
@@ -65,85 +63,33 @@ def cmd_diff(args: argparse.Namespace, folder: Path) -> int:
     return 0
 
 
-def _printer_status(config: KioskConfig) -> dict[str, Any]:
-    from drivers.factory import printer_from_config
-    from kiosk.state import StateDir
-
-    printer = printer_from_config(config, StateDir.for_config(config))
-    cfg = config.kiosk.printer
-    return {"driver": cfg.driver, "port": cfg.port if cfg.driver == "escpos" else "",
-            "status": printer.status().value}
-
-
-def _hall_status(config: KioskConfig) -> dict[str, Any]:
-    backend = config.kiosk.backend
-    if backend.queue != "hall":
-        return {"configured": False, "state": "standalone (embedded SQLite store)"}
-    import requests
-
-    url = backend.hall_url.rstrip("/") + "/api/v1/health"
-    try:
-        response = requests.get(url, timeout=(backend.connect_timeout_seconds, backend.read_timeout_seconds))
-        state = "reachable" if response.ok else f"answers HTTP {response.status_code}"
-    except requests.RequestException as exc:
-        state = f"unreachable ({type(exc).__name__})"
-    return {"configured": True, "url": backend.hall_url, "state": f"{backend.hall_url}: {state}"}
-
-
-def _outbox_status(config: KioskConfig) -> dict[str, Any]:
-    backend = config.kiosk.backend
-    if backend.queue != "hall" or not backend.offline_series:
-        return {"pending": 0, "dead": 0, "state": "no outbox (no offline numbering configured)"}
-    from kiosk.backend.resilient import Outbox
-    from kiosk.clock import utc_now
-    from kiosk.queue.store import open_engine, sqlite_url
-    from kiosk.state import StateDir
-
-    outbox = Outbox(open_engine(sqlite_url(StateDir.for_config(config).database)), utc_now)
-    pending, dead = outbox.pending_count(), len(outbox.dead())
-    return {"pending": pending, "dead": dead,
-            "state": f"{pending} waiting for the hall server, {dead} refused by it (series {backend.offline_series})"}
-
-
 def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
-    state_dir = config.state_dir()
-    app = read_status(state_dir)
-    disk = shutil.disk_usage(state_dir if state_dir.exists() else state_dir.parent)
-    store = ConfigStore(config.source_dir)
-    now = datetime.now(UTC)
-    report: dict[str, Any] = {
-        "version": __version__,
-        "host": platform.node(),
-        "kiosk_id": config.kiosk.kiosk.id,
-        "printer": _printer_status(config),
-        "card_reader": {"driver": config.kiosk.card_reader.driver},
-        "hall_server": _hall_status(config),
-        "outbox": _outbox_status(config),
-        "disk": {"path": str(state_dir), "free_mb": disk.free // 2**20, "total_mb": disk.total // 2**20},
-        "config": {"dir": str(config.source_dir), "version": store.version(), "saved_versions": len(store.history())},
-        "app": None,
-    }
-    if app is not None:
-        started = datetime.fromisoformat(app.started_at)
-        report["app"] = {"pid": app.pid, "started_at": app.started_at,
-                         "uptime_s": int((now - started).total_seconds()),
-                         "config_version": app.config_version, "config_error": app.config_error}
+    from drivers.factory import printer_from_config
+    from kiosk.services import embedded_reprints
+    from kiosk.state import StateDir
+
+    report = status_report(config, printer_from_config(config, StateDir.for_config(config)), embedded_reprints(config))
+    problems = recent_problems(config.state_dir(), limit=1)
+    p, r, disk, cfg, app = report.printer, report.card_reader, report.disk, report.config, report.app
     lines = [
-        f"kiosk {report['kiosk_id']} on {report['host']}, software {__version__}",
-        f"printer:     {report['printer']['driver']} {report['printer']['port']} -> {report['printer']['status']}",
-        f"card reader: {report['card_reader']['driver']}",
-        f"hall server: {report['hall_server']['state']}",
-        f"outbox:      {report['outbox']['state']}",
-        f"disk:        {report['disk']['free_mb']} MB free of {report['disk']['total_mb']} MB ({state_dir})",
-        f"config:      {report['config']['version']} in {config.source_dir} "
-        f"({report['config']['saved_versions']} earlier versions kept)",
+        f"kiosk {report.kiosk_id} on {report.host}, software {report.version}",
+        f"printer:     {p.driver} {p.port} -> {p.status}",
+        f"card reader: {r.driver} -> {r.state}" + (f" ({r.detail})" if r.detail else ""),
+        f"hall server: {report.hall_server.state}",
+        f"outbox:      {report.outbox.state}",
+        f"unprinted:   {report.unprinted} ticket(s) waiting for a reprint (kioskctl ticket unprinted)",
+        f"disk:        {disk.free_mb} MB free of {disk.total_mb} MB ({disk.path})",
+        f"config:      {cfg.version} in {cfg.dir} ({cfg.saved_versions} earlier versions kept)",
     ]
     if app is None:
         lines.append("app:         not running")
     else:
-        lines.append(f"app:         pid {app.pid}, up {report['app']['uptime_s']} s, config {app.config_version}"
+        lines.append(f"app:         pid {app.pid}, up {app.uptime_s} s, config {app.config_version}"
                      + (f", last reload REFUSED: {'; '.join(app.config_error)}" if app.config_error else ""))
-    emit(args, report, "\n".join(lines))
+    if problems:
+        last = problems[0]
+        lines.append(f"log:         latest {last.level} at {last.time}: {last.message.splitlines()[0]}")
+    emit(args, asdict(report), "\n".join(lines))
     return 0
 
 
@@ -162,5 +108,5 @@ def register_config_actions(config_sub: Any, common: argparse.ArgumentParser) ->
 
 def register_status(sub: Any, common: argparse.ArgumentParser) -> None:
     sub.add_parser("status", parents=[common],
-                   help="printer, reader, hall server, outbox, disk, configuration, app uptime") \
+                   help="printer, reader, hall server, outbox, unprinted tickets, disk, configuration, app, last log problem") \
         .set_defaults(func=cmd_status)

@@ -30,13 +30,15 @@ _SLUG = r"^[a-z][a-z0-9_-]{0,31}$"
 _PREFIX = r"^[A-Z]{1,2}$"
 _OPTIONAL_PREFIX = r"^([A-Z]{1,2})?$"
 _KIOSK_ID = r"^[A-Za-z0-9_-]{1,16}$"
-_SHA256 = r"^[0-9a-f]{64}$"
+# pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>, as `kioskctl admin hash-pin` prints it.
+_PIN_HASH = r"^pbkdf2_sha256\$[1-9][0-9]{4,6}\$[0-9a-f]{32,128}\$[0-9a-f]{64}$"
 _PATTERN_HELP = {
     _SLUG: "must be 1-32 lower-case letters, digits, '-' or '_', starting with a letter (e.g. realestate)",
     _PREFIX: "must be one or two capital letters A-Z (e.g. B)",
     _OPTIONAL_PREFIX: "must be empty or one or two capital letters A-Z (e.g. V)",
     _KIOSK_ID: "must be 1-16 letters, digits, '-' or '_' (e.g. K01)",
-    _SHA256: "must be the SHA-256 of the PIN as 64 lower-case hex digits (sha256sum)",
+    _PIN_HASH: "must be a salted PIN hash as `kioskctl admin hash-pin` prints it "
+               "(pbkdf2_sha256$<iterations>$<salt>$<hash>)",
 }
 Slug = Annotated[str, Field(pattern=_SLUG)]
 Prefix = Annotated[str, Field(pattern=_PREFIX)]
@@ -490,7 +492,21 @@ class BackendConfig(Strict):
 
 
 class AdminConfig(Strict):
-    pin_sha256: Annotated[str, Field(pattern=_SHA256)]
+    """The maintenance screen (a hidden gesture, then this PIN)."""
+
+    pin_hash: Annotated[str, Field(pattern=_PIN_HASH)]
+    # Five wrong PINs in a row lock the maintenance sign-in this long (a restart of the app does not end it).
+    lockout_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
+    # The maintenance screen offers "exit to the maintenance shell": the app stops and is not restarted.
+    allow_exit: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unsalted_pin(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "pin_sha256" in data:
+            raise ValueError("pin_sha256 (an unsalted hash) is no longer accepted: run `kioskctl admin hash-pin` "
+                             "and replace the pin_sha256 line with the pin_hash line it prints")
+        return data
 
 
 class KioskFile(Strict):

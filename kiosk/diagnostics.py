@@ -1,0 +1,276 @@
+"""What staff check on a kiosk: printer, card reader, hall server, outbox, disk, configuration, the running
+app, recent problems in its log, tickets waiting for a reprint, and a test print.
+
+``kioskctl status`` and the maintenance screen both gather their report here. Every function may block
+(devices, network, files): the app calls them off its UI thread.
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drivers.printer.base import PrinterError
+from kiosk import __version__
+from kiosk.cli_printer import sample_ticket
+from kiosk.config import KioskConfig
+from kiosk.config_store import ConfigStore
+from kiosk.identity import mask_id_number
+from kiosk.queue.reprints import ReprintLog
+from kiosk.runtime import read_status
+from kiosk.ticket import ticket_document
+
+if TYPE_CHECKING:
+    from drivers.card.base import CardReader
+    from drivers.printer.base import TicketPrinter
+
+LOG_FILE = Path("logs") / "kiosk.log"  # in the state folder (screens/main.py: setup_logging("kiosk", ...))
+_TAIL_BYTES = 256 * 1024
+_RECORD = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d+ (CRITICAL|ERROR|WARNING|INFO|DEBUG) ([\w.]+): ?(.*)$")
+# Anything that looks like an ID number: the log is masked already; this keeps it so should a record slip.
+_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+@dataclass(frozen=True)
+class PrinterReport:
+    driver: str
+    port: str
+    status: str  # a PrinterStatus value
+    can_print: bool
+
+
+@dataclass(frozen=True)
+class ReaderReport:
+    driver: str
+    state: str  # a ReaderState value, or "simulated" when kioskctl looks at a simulated reader
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class HallReport:
+    configured: bool
+    url: str
+    reachable: bool
+    state: str
+
+
+@dataclass(frozen=True)
+class OutboxReport:
+    pending: int
+    dead: int
+    series: str
+    state: str
+
+
+@dataclass(frozen=True)
+class DiskReport:
+    path: str
+    free_mb: int
+    total_mb: int
+
+
+@dataclass(frozen=True)
+class ConfigReport:
+    dir: str
+    version: str
+    saved_versions: int
+
+
+@dataclass(frozen=True)
+class AppReport:
+    pid: int
+    started_at: str
+    uptime_s: int
+    config_version: str
+    config_error: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Everything ``kioskctl status`` prints and the maintenance screen shows."""
+
+    version: str
+    host: str
+    kiosk_id: str
+    printer: PrinterReport
+    card_reader: ReaderReport
+    hall_server: HallReport
+    outbox: OutboxReport
+    disk: DiskReport
+    config: ConfigReport
+    app: AppReport | None
+    unprinted: int
+
+
+def printer_report(config: KioskConfig, printer: TicketPrinter) -> PrinterReport:
+    cfg = config.kiosk.printer
+    status = printer.status()
+    return PrinterReport(cfg.driver, cfg.port if cfg.driver == "escpos" else "", status.value, status.can_print)
+
+
+def reader_report(config: KioskConfig, reader: CardReader | None = None) -> ReaderReport:
+    """The running app's ``reader`` as it sees it; without one (kioskctl), whether pcscd has the configured
+    reader (pyscard is imported only then)."""
+    cfg = config.kiosk.card_reader
+    if reader is not None:
+        return ReaderReport(cfg.driver, reader.status().value)
+    if cfg.driver == "simulated":
+        return ReaderReport(cfg.driver, "simulated", "demo cards on the screen")
+    from drivers.card.base import CardError, ReaderState
+    from drivers.card.pcsc import list_readers, reader_matches
+
+    try:
+        readers = list_readers()
+    except CardError as exc:
+        return ReaderReport(cfg.driver, ReaderState.NO_READER.value, exc.detail)
+    match = next((r for r in readers if reader_matches(cfg.reader, r.name)), None)
+    if match is None:
+        return ReaderReport(cfg.driver, ReaderState.NO_READER.value,
+                            f"no reader matches '{cfg.reader}' (pcscd lists {len(readers)})")
+    state = ReaderState.CARD_PRESENT if match.card_present else ReaderState.READY
+    return ReaderReport(cfg.driver, state.value, match.name)
+
+
+def hall_report(config: KioskConfig) -> HallReport:
+    """Whether the hall server answers its health check (within the configured timeouts)."""
+    backend = config.kiosk.backend
+    if backend.queue != "hall":
+        return HallReport(False, "", False, "standalone (embedded SQLite store)")
+    import requests
+
+    url = backend.hall_url.rstrip("/") + "/api/v1/health"
+    try:
+        response = requests.get(url, timeout=(backend.connect_timeout_seconds, backend.read_timeout_seconds))
+        reachable, state = response.ok, "reachable" if response.ok else f"answers HTTP {response.status_code}"
+    except requests.RequestException as exc:
+        reachable, state = False, f"unreachable ({type(exc).__name__})"
+    return HallReport(True, backend.hall_url, reachable, f"{backend.hall_url}: {state}")
+
+
+def outbox_report(config: KioskConfig) -> OutboxReport:
+    """Numbers and ratings made while the hall server was away, waiting for it (or refused by it)."""
+    backend = config.kiosk.backend
+    if backend.queue != "hall" or not backend.offline_series:
+        return OutboxReport(0, 0, "", "no outbox (no offline numbering configured)")
+    from kiosk.backend.resilient import Outbox
+    from kiosk.clock import utc_now
+    from kiosk.queue.store import open_engine, sqlite_url
+    from kiosk.state import StateDir
+
+    outbox = Outbox(open_engine(sqlite_url(StateDir.for_config(config).database)), utc_now)
+    pending, dead = outbox.pending_count(), len(outbox.dead())
+    return OutboxReport(pending, dead, backend.offline_series,
+                        f"{pending} waiting for the hall server, {dead} refused by it (series {backend.offline_series})")
+
+
+def disk_report(state_dir: Path) -> DiskReport:
+    disk = shutil.disk_usage(state_dir if state_dir.exists() else state_dir.parent)
+    return DiskReport(str(state_dir), disk.free // 2**20, disk.total // 2**20)
+
+
+def config_report(folder: Path) -> ConfigReport:
+    store = ConfigStore(folder)
+    return ConfigReport(str(folder), store.version(), len(store.history()))
+
+
+def app_report(state_dir: Path, now: datetime | None = None) -> AppReport | None:
+    """The running app (from its status file), or None when none runs."""
+    app = read_status(state_dir)
+    if app is None:
+        return None
+    uptime = (now or datetime.now(UTC)) - datetime.fromisoformat(app.started_at)
+    return AppReport(app.pid, app.started_at, int(uptime.total_seconds()), app.config_version, list(app.config_error))
+
+
+def status_report(config: KioskConfig, printer: TicketPrinter, reprints: ReprintLog,
+                  reader: CardReader | None = None) -> StatusReport:
+    """The whole report; ``printer``, ``reprints`` and ``reader`` are the running app's, or kioskctl's own."""
+    state_dir = config.state_dir()
+    return StatusReport(
+        version=__version__, host=platform.node(), kiosk_id=config.kiosk.kiosk.id,
+        printer=printer_report(config, printer), card_reader=reader_report(config, reader),
+        hall_server=hall_report(config), outbox=outbox_report(config), disk=disk_report(state_dir),
+        config=config_report(config.source_dir), app=app_report(state_dir), unprinted=len(reprints.pending()))
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One warning or error from the app's log (local time as logged)."""
+
+    time: str
+    level: str
+    logger: str
+    message: str
+
+
+def _tail_lines(path: Path) -> list[str]:
+    try:
+        with path.open("rb") as fh:
+            size = fh.seek(0, 2)
+            fh.seek(max(0, size - _TAIL_BYTES))
+            data = fh.read()
+    except FileNotFoundError:
+        return []
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    return lines[1:] if size > _TAIL_BYTES else lines  # the first line may be cut
+
+
+def _masked(text: str) -> str:
+    return _ID_LIKE.sub(lambda m: mask_id_number(m.group(0)), text)
+
+
+def _problems_in(path: Path) -> list[LogEntry]:
+    """Warnings and errors of one log file, oldest first; the lines after a record (a traceback) are its."""
+    records: list[tuple[re.Match[str], list[str]]] = []
+    for line in _tail_lines(path):
+        m = _RECORD.match(line)
+        if m:
+            records.append((m, [m.group(4)]))
+        elif records:
+            records[-1][1].append(line)
+    return [LogEntry(m.group(1), m.group(2), m.group(3), _masked("\n".join(lines).rstrip()))
+            for m, lines in records if m.group(2) in ("CRITICAL", "ERROR", "WARNING")]
+
+
+def recent_problems(state_dir: Path, limit: int = 30) -> list[LogEntry]:
+    """The last ``limit`` warnings and errors of the app's log, newest first: from the current file and, when
+    it holds too few, from the one rotated before it."""
+    log_file = state_dir / LOG_FILE
+    entries: list[LogEntry] = []
+    for path in (log_file, log_file.with_name(log_file.name + ".1")):
+        entries += reversed(_problems_in(path))
+        if len(entries) >= limit:
+            break
+    return entries[:limit]
+
+
+@dataclass(frozen=True)
+class PrintCheck:
+    """A test print: the printer's state before and after, and the fault if it did not print."""
+
+    document: str
+    before: str
+    after: str
+    error: PrinterError | None
+
+    @property
+    def printed(self) -> bool:
+        return self.error is None
+
+
+def print_test_ticket(config: KioskConfig, printer: TicketPrinter, now: datetime) -> PrintCheck:
+    """Print a sample ticket (number 000 of the first group, never issued) and check the printer around it."""
+    document = ticket_document(sample_ticket(config, now), config)
+    before = printer.status()
+    error: PrinterError | None = None
+    try:
+        printer.print(document)
+    except PrinterError as exc:
+        error = exc
+    return PrintCheck(document.name, before.value, printer.status().value, error)
+
