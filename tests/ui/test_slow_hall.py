@@ -1,0 +1,135 @@
+"""A slow hall server never freezes the kiosk (issue 7): see slow_hall_scenario.py.
+
+The hall server here is a real socket server on 127.0.0.1 in the test process: it reads each request and
+answers only after ``HOLD_SECONDS``, far beyond the kiosk's read timeout (3 s, budget 4 s, so no retry can
+start). The kiosk app runs in its own process under Xvfb, configured for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import edit_file
+from tests.ui.conftest import ROOT, run_ui_scenario
+
+pytestmark = pytest.mark.ui
+
+HOLD_SECONDS = 30.0
+
+
+class SlowHall:
+    """Takes every request and answers 200 {} after ``HOLD_SECONDS`` (or never, when stopped first);
+    ``requests`` lists each request's line and headers."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self._stop = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer_late, args=(conn,), daemon=True).start()
+
+    def _answer_late(self, conn: socket.socket) -> None:
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            lines = head.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+            self.requests.append((lines[0], {k.strip().lower(): v.strip()
+                                             for k, _, v in (line.partition(":") for line in lines[1:])}))
+            if self._stop.wait(HOLD_SECONDS):
+                return
+            with contextlib.suppress(OSError):  # the kiosk gave up long ago
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+    def posts(self, path: str) -> list[dict[str, str]]:
+        return [headers for line, headers in self.requests if line.startswith(f"POST {path} ")]
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._listener.close()
+
+
+@pytest.fixture
+def slow_hall() -> Iterator[SlowHall]:
+    hall = SlowHall()
+    yield hall
+    hall.stop()
+
+
+def kiosk_for(hall: SlowHall, tmp_path: Path, offline_series: str = "") -> tuple[Path, Path]:
+    """A configuration folder for the slow hall server and a state folder holding the device token."""
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
+    kiosk = config / "kiosk.toml"
+    edit_file(kiosk, 'queue = "embedded"\nhall_url = ""', f'queue = "hall"\nhall_url = "{hall.url}"')
+    edit_file(kiosk, "connect_timeout_seconds = 3.0\nread_timeout_seconds = 5.0",
+              "connect_timeout_seconds = 1.0\nread_timeout_seconds = 3.0")
+    edit_file(kiosk, "request_budget_seconds = 9.0", "request_budget_seconds = 4.0")
+    edit_file(kiosk, 'offline_series = ""', f'offline_series = "{offline_series}"')
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "hall-token").write_text("d_slow-hall-test-token\n", encoding="utf-8")
+    return config, state
+
+
+def _kept_running(attempt: dict[str, Any]) -> None:
+    before, during = attempt["before"], attempt["during"]
+    assert attempt["busy_during"], attempt
+    assert during["frames"] > before["frames"] + 5, attempt
+    assert during["ticks"] > before["ticks"] + 2, attempt
+    assert during["touches"] == before["touches"] + 1, attempt
+    assert during["idle_clock"] > before["idle_clock"], attempt
+
+
+def test_a_slow_hall_server_ends_in_a_message_not_a_frozen_screen(xvfb_display: str, screenshot_dir: Path,
+                                                                  tmp_path: Path, slow_hall: SlowHall) -> None:
+    config, state = kiosk_for(slow_hall, tmp_path)
+    report = run_ui_scenario(xvfb_display, "slow_hall_scenario", screenshot_dir, state, config=config,
+                             env={"SLOW_HALL_OFFLINE": "0"})
+
+    assert "the kiosk's own services.toml" in report["catalogue"] and "unreachable" in report["catalogue"]
+    zh = ["暂时无法连接大厅服务器，请稍后再试，或联系工作人员。",
+          "The hall server cannot be reached right now. Please try again or ask a member of staff."]
+    assert [a["variant"] for a in report["attempts"]] == ["zh", "en", "zh-large", "en-large"]
+    for attempt in report["attempts"]:
+        _kept_running(attempt)
+        assert attempt["message"] == (zh if attempt["variant"].startswith("zh") else zh[::-1]), attempt
+        assert not attempt["busy_after"] and attempt["screen"] == "identify"
+    # One request per citizen: a retry could not have ended within the budget, so none started; each
+    # carried an idempotency key of its own.
+    issued = slow_hall.posts("/api/v1/tickets")
+    assert len(issued) == 4 and len({h["idempotency-key"] for h in issued}) == 4
+    assert len(report["screenshots"]) == 16
+
+
+def test_with_an_offline_series_the_kiosk_issues_its_own_number(xvfb_display: str, screenshot_dir: Path,
+                                                                 tmp_path: Path, slow_hall: SlowHall) -> None:
+    config, state = kiosk_for(slow_hall, tmp_path, offline_series="XA")
+    report = run_ui_scenario(xvfb_display, "slow_hall_scenario", screenshot_dir, state, config=config,
+                             size="1920x1080", env={"SLOW_HALL_OFFLINE": "1"})
+
+    first, second = report["attempts"]
+    _kept_running(first)
+    assert first["busy"] == ["正在取号，请稍候…", "Getting your number…"]
+    assert (first["number"], first["printed"], first["offline_mark"]) == ("XA001", True, "离线")
+    assert second["number"] == "XA002" and second["offline_mark"] == "Offline"
+    assert len(report["screenshots"]) == 7
