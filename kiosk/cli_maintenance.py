@@ -77,6 +77,7 @@ def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
         f"card reader: {r.driver} -> {r.state}" + (f" ({r.detail})" if r.detail else ""),
         f"hall server: {report.hall_server.state}",
         f"outbox:      {report.outbox.state}",
+        f"catalogue:   {report.catalogue.state}",
         f"unprinted:   {report.unprinted} ticket(s) waiting for a reprint (kioskctl ticket unprinted)",
         f"disk:        {disk.free_mb} MB free of {disk.total_mb} MB ({disk.path})",
         f"config:      {cfg.version} in {cfg.dir} ({cfg.saved_versions} earlier versions kept)",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from drivers.printer.base import PrinterError
 from kiosk import __version__
+from kiosk.backend.catalog_sync import CatalogueReport, catalogue_report
 from kiosk.cli_printer import sample_ticket
 from kiosk.config import KioskConfig
 from kiosk.config_store import ConfigStore
@@ -105,6 +106,7 @@ class StatusReport:
     config: ConfigReport
     app: AppReport | None
     unprinted: int
+    catalogue: CatalogueReport  # the service guides in use: synced from the hall server, or services.toml
 
 
 def printer_report(config: KioskConfig, printer: TicketPrinter) -> PrinterReport:
@@ -145,7 +147,8 @@ def hall_report(config: KioskConfig) -> HallReport:
 
     url = backend.hall_url.rstrip("/") + "/api/v1/health"
     try:
-        response = requests.get(url, timeout=(backend.connect_timeout_seconds, backend.read_timeout_seconds))
+        response = requests.get(url, timeout=(backend.connect_timeout_seconds, backend.read_timeout_seconds),
+                                verify=backend.ca_file or True)
         reachable, state = response.ok, "reachable" if response.ok else f"answers HTTP {response.status_code}"
     except requests.RequestException as exc:
         reachable, state = False, f"unreachable ({type(exc).__name__})"
@@ -195,7 +198,8 @@ def status_report(config: KioskConfig, printer: TicketPrinter, reprints: Reprint
         version=__version__, host=platform.node(), kiosk_id=config.kiosk.kiosk.id,
         printer=printer_report(config, printer), card_reader=reader_report(config, reader),
         hall_server=hall_report(config), outbox=outbox_report(config), disk=disk_report(state_dir),
-        config=config_report(config.source_dir), app=app_report(state_dir), unprinted=len(reprints.pending()))
+        config=config_report(config.source_dir), app=app_report(state_dir), unprinted=len(reprints.pending()),
+        catalogue=catalogue_report(state_dir, hall=config.kiosk.backend.queue == "hall"))
 
 
 @dataclass(frozen=True)

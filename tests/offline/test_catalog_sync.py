@@ -200,3 +200,25 @@ def test_a_hall_kiosk_shows_the_synced_catalogue(config_dir: Path, load: Callabl
     finally:
         backend.close()
     assert json.loads((state_dir / CATALOG_FILE).read_text(encoding="utf-8"))["version"] == 2
+
+
+def test_kioskctl_status_shows_the_catalogue_and_why_one_was_refused(
+        config_dir: Path, state_dir: Path, hall: HallContext, server: ThreadedServer, client: HallClient,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.cli import main as kioskctl
+
+    kiosk = config_dir / "kiosk.toml"
+    kiosk.write_text(kiosk.read_text(encoding="utf-8").replace(
+        'queue = "embedded"\nhall_url = ""', f'queue = "hall"\nhall_url = "{server.base_url}"'), encoding="utf-8")
+    state_dir.mkdir(parents=True, exist_ok=True)
+    sync = CatalogSync(client, hall.config.services, state_dir, interval_seconds=0)
+    sync.check()
+    _groups_changed(hall)
+    sync.check()
+    assert kioskctl(["status", "--config", str(config_dir)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("catalogue:"))
+    assert "version 1 from the hall server" in line and "refused version 2" in line
+    assert "group general: prefix changed" in line
+    assert kioskctl(["status", "--config", str(config_dir), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)["catalogue"]
+    assert (report["version"], report["outcome"]) == (1, "refused")
