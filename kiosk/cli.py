@@ -17,6 +17,7 @@ from kiosk.cli_admin import register as register_admin
 from kiosk.cli_card import register as register_card
 from kiosk.cli_hall import register as register_hall
 from kiosk.cli_maintenance import register_config_actions, register_status
+from kiosk.cli_outbox import register as register_outbox
 from kiosk.cli_output import EXIT_CONFIG, EXIT_REFUSED, emit
 from kiosk.cli_printer import add_port_options, open_desk
 from kiosk.cli_printer import register as register_printer
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_printer(sub, common)
     register_hall(sub, common)
     register_card(sub, common)
+    register_outbox(sub, common)
     register_admin(sub, common)
     return parser
 

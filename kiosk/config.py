@@ -443,6 +443,22 @@ class BackendConfig(Strict):
     # Issue 7: the two-letter series this kiosk numbers from while the hall server cannot be reached (e.g. "XA");
     # empty: no offline numbering. It must be no group's prefix and differ between kiosks of a hall.
     offline_series: Annotated[str, Field(pattern=_OPTIONAL_PREFIX)] = ""
+    # The outbox worker (with offline_series): after a failed delivery it waits outbox_retry_min_seconds, then
+    # twice that, ... up to outbox_retry_max_seconds (shortened at random by up to half); while idle it asks the
+    # hall server every hall_probe_seconds, so the offline mark clears by itself, and it copies today's
+    # appointments (offline check-in by code) every appointments_copy_seconds. After a failed call a citizen's
+    # next call goes offline at once for hall_probe_seconds (one timeout, not one per citizen).
+    outbox_retry_min_seconds: Annotated[float, Field(gt=0, le=600)] = 1.0
+    outbox_retry_max_seconds: Annotated[float, Field(gt=0, le=3600)] = 60.0
+    hall_probe_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    appointments_copy_seconds: Annotated[float, Field(gt=0, le=86400)] = 300.0
+
+    @model_validator(mode="after")
+    def _outbox_retry_range(self) -> BackendConfig:
+        if self.outbox_retry_max_seconds < self.outbox_retry_min_seconds:
+            raise ValueError(f"outbox_retry_max_seconds ({self.outbox_retry_max_seconds:g}) must not be less than "
+                             f"outbox_retry_min_seconds ({self.outbox_retry_min_seconds:g})")
+        return self
 
     @model_validator(mode="after")
     def _url_for_hall(self) -> BackendConfig:

@@ -377,6 +377,28 @@ class HallClient:
     def serving(self) -> list[Ticket]:
         return [TicketOut.model_validate(t).ticket() for t in self._request("GET", "/serving")]
 
+    # -- a hall kiosk's outbox (issue 7) ---------------------------------------------------------
+
+    def health(self) -> None:
+        """Returns when the hall server answers; ``HallUnreachable`` otherwise."""
+        self._request("GET", "/health")
+
+    def import_rating(self, payload: dict[str, Any]) -> Rating:
+        """Store a rating (``RatingIn`` fields with ``key`` and ``at``); idempotent by ``payload["key"]``."""
+        return RatingOut.model_validate(self._request("POST", "/ratings", json=payload,
+                                                      idempotency_key=str(payload["key"]))).rating()
+
+    def import_check_in(self, payload: dict[str, Any]) -> CheckIn:
+        """Hand over a check-in made offline (``CheckInImportIn`` fields); idempotent by ``payload["key"]``."""
+        out = CheckInOut.model_validate(self._request("POST", "/appointments/check-in/import", json=payload,
+                                                      idempotency_key=str(payload["key"])))
+        return CheckIn(self._appointment(out.appointment), out.ticket.ticket())
+
+    def appointments_on(self, day: date) -> list[Appointment]:
+        """A day's appointments (a kiosk keeps today's for checking in by code while the hall is down)."""
+        return [self._appointment(AppointmentOut.model_validate(a))
+                for a in self._request("GET", "/appointments", params={"day": day.isoformat()})]
+
 
 if TYPE_CHECKING:  # mypy checks that the client keeps the service layer's interfaces
     from kiosk.queue.appointments import AppointmentDesk

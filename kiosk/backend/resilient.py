@@ -1,8 +1,10 @@
-"""A kiosk's queue that keeps issuing when the hall server cannot be reached (issue 7), and its outbox.
+"""A hall kiosk that keeps working when the hall server cannot be reached (issue 7), and its outbox.
 
 ``ResilientQueue`` is a ``QueueService``: it forwards to ``HallClient`` while the hall server answers; when
 the client raises ``HallUnreachable`` (connection refused, timeout) it issues from the kiosk's own offline
 series on its local SQLite file and puts the ticket into the ``Outbox`` in the same transaction.
+``ResilientAppointments`` and ``OutboxRatings`` do the same for check-ins and ratings, over the same client
+and outbox. ``kiosk.backend.sync.OutboxWorker`` delivers the outbox in the background.
 
 Offline numbering: ``[backend] offline_series`` is a two-letter series reserved for one kiosk (e.g. "XA" for
 kiosk 1, "XB" for kiosk 2), numbered across all groups (counter row ``seq:XA``, one ``UPDATE ... RETURNING``
@@ -15,30 +17,68 @@ of its prefixes or a number another kiosk already handed over. Opening hours, th
 kiosk's offline tickets), "identity required" and the per-person limit apply locally as far as the local
 file knows.
 
-The outbox is a table in the same SQLite file: entries in insertion order, each with an idempotency key;
-``sync`` hands them over oldest first, marks each delivered in its own transaction, stops at the first
-``HallUnreachable`` and moves an entry the server refuses to the dead letters with the reason. Kinds other
-than "ticket" (ratings, check-ins) get a sender registered by name.
+Offline check-in: the kiosk keeps a copy of today's appointments (code, group, booked time, status; no
+personal data), refreshed from the hall server by the worker. While the hall cannot be reached, a check-in
+*by appointment code* is checked against that copy (not found, cancelled, too early, too late, already
+checked in here) and issues a green-channel ticket of the appointment's group from the offline series; the
+outbox gets the ticket and a "checkin" entry, in one transaction. At delivery the hall server links the
+appointment to the handed-over ticket, or refuses (unknown code, checked in elsewhere, outside the check-in
+window at the time of the check-in): the ticket then stays valid as an ordinary one (it keeps its place by
+issue time) and the entry becomes a dead letter with the reason. A check-in *by ID card* is refused offline
+(``CheckInNeedsCode``): matching a card needs the hall's salted hash, and the kiosk keeps no ID number.
+
+Ratings: sent straight to the hall server when it answers and nothing waits in the outbox (so a refusal,
+e.g. "already rated", reaches the citizen); otherwise queued behind what waits (a rating of an offline ticket
+must arrive after that ticket). The hall stores a rating once per idempotency key.
+
+The outbox is a table in the same SQLite file: entries in insertion order, each with an idempotency key.
+Delivery hands them over oldest first and marks each delivered in its own transaction; it stops at a fault of
+the link or the server (``HallUnreachable``, HTTP 5xx, a revoked device token: the entry waits, in order) and
+moves an entry the server refuses to the dead letters with the reason, where staff see it
+(``kioskctl outbox``, the maintenance screen) and can retry or drop it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, Text, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
-from kiosk.backend.hall_client import HallClient, HallUnreachable
-from kiosk.config import ConfigError, Problem
+from kiosk.backend.hall_client import HallClient, HallError, HallUnreachable
+from kiosk.config import ConfigError, KioskConfig, Problem
 from kiosk.errors import KioskError
+from kiosk.hall.accounts import Forbidden, NotSignedIn
 from kiosk.identity import Identity
-from kiosk.queue.errors import IdentityRequired, UnknownGroup
-from kiosk.queue.model import GroupStatus, Priority, Ticket
+from kiosk.queue.appointments import Appointment, AppointmentService, AppointmentStatus, CheckIn
+from kiosk.queue.errors import AlreadyRated, IdentityRequired, TicketNotFound, UnknownGroup
+from kiosk.queue.model import GroupStatus, Priority, Ticket, TicketStatus
+from kiosk.queue.ratings import Rating, RatingService, mask_phone, validated_rating
+from kiosk.queue.schema import appointments
 from kiosk.queue.service import LocalQueueService
+
+log = logging.getLogger(__name__)
 
 _meta = MetaData()
 
@@ -50,10 +90,34 @@ outbox = Table(
     Column("key", String(64), nullable=False, unique=True),
     Column("payload", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Deliveries tried: the successful one, a refusal, and every one the link or the server failed.
     Column("attempts", Integer, nullable=False, default=0),
     Column("delivered_at", DateTime(timezone=True)),
     Column("dead_reason", String(200)),
 )
+
+# Delivered entries are kept this long for diagnostics, then deleted.
+KEEP_DELIVERED = timedelta(days=7)
+
+
+class OutboxEntryNotFound(KioskError):
+    code = "outbox_entry_not_found"
+    zh = "没有这条被拒绝的待发送记录，请核对编号。"
+    en = "There is no refused outbox entry with this number. Please check it."
+
+
+class CheckInNeedsCode(KioskError):
+    code = "checkin_needs_code"
+    zh = "暂时无法连接大厅服务器，无法凭身份证查找预约。请输入预约码签到，或直接取号、联系工作人员。"
+    en = ("The hall server cannot be reached, so appointments cannot be found by ID card right now. Please type "
+          "your appointment code, or take a number or ask a member of staff.")
+
+
+class OfflineAppointmentUnknown(KioskError):
+    code = "offline_appointment_unknown"
+    zh = "暂时无法连接大厅服务器，本机无法核对这个预约码。请核对后重新输入，或直接取号、联系工作人员。"
+    en = ("The hall server cannot be reached and this kiosk cannot confirm this appointment code. Please check "
+          "it and type it again, or take a number or ask a member of staff.")
 
 
 @dataclass(frozen=True)
@@ -61,9 +125,61 @@ class OutboxEntry:
     id: int
     kind: str
     key: str
-    payload: dict[str, Any]
+    payload: dict[str, Any] = field(repr=False)  # a rating's call-back number is personal data
     delivered: bool
     dead_reason: str
+    created_at: datetime
+    attempts: int
+
+    @property
+    def summary(self) -> str:
+        """What the entry is, for staff: numbers and codes only, no personal data."""
+        p = self.payload
+        if self.kind == "ticket":
+            return f"ticket {p.get('number', '?')} ({p.get('group_id', '?')}, {p.get('priority', 'none')})"
+        if self.kind == "checkin":
+            return f"check-in of appointment {p.get('code', '?')} with ticket {p.get('number', '?')}"
+        if self.kind == "rating":
+            extra = f", reasons {','.join(p['reasons'])}" if p.get("reasons") else ""
+            extra += ", call back requested" if p.get("phone") else ""
+            return f"rating {p.get('level', '?')} of ticket {p.get('number') or '(none)'}{extra}"
+        return self.kind
+
+    def public(self) -> dict[str, Any]:
+        """The entry as JSON for staff tools: the call-back number masked."""
+        payload = dict(self.payload)
+        if payload.get("phone"):
+            payload["phone"] = mask_phone(str(payload["phone"]))
+        return {"id": self.id, "kind": self.kind, "key": self.key, "created_at": self.created_at.isoformat(),
+                "attempts": self.attempts, "delivered": self.delivered, "dead_reason": self.dead_reason,
+                "summary": self.summary, "payload": payload}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one delivery round did; ``error`` is the fault it stopped at (the rest waits), None when drained."""
+
+    delivered: int = 0
+    refused: int = 0
+    error: KioskError | None = None
+
+
+def transient(exc: KioskError) -> bool:
+    """A fault of the link or the server rather than of the entry: keep the entry and try again later."""
+    if isinstance(exc, HallUnreachable | NotSignedIn | Forbidden):
+        return True
+    return isinstance(exc, HallError) and (exc.status >= 500 or exc.status in (408, 429) or exc.code == "bad_response")
+
+
+def reason(exc: KioskError) -> str:
+    """``code: message (detail)``, short enough for the dead-letter column."""
+    text = exc.message("en")
+    if exc.detail and exc.detail not in text:
+        text += f" ({exc.detail})"
+    return f"{exc.code}: {text}"[:200]
+
+
+Sender = Callable[[dict[str, Any]], Any]
 
 
 class Outbox:
@@ -72,6 +188,8 @@ class Outbox:
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
         self._engine = engine
         self._clock = clock
+        # One delivery at a time in this process (the worker, a citizen's call, a test's sync).
+        self._delivering = threading.Lock()
         _meta.create_all(engine)
 
     def add_in(self, conn: Connection, kind: str, payload: dict[str, Any], key: str = "") -> str:
@@ -89,51 +207,104 @@ class Outbox:
         with self._engine.connect() as conn:
             rows = conn.execute(select(outbox).where(*cond).order_by(outbox.c.id)).all()
         return [OutboxEntry(r.id, r.kind, r.key, json.loads(r.payload), r.delivered_at is not None,
-                            r.dead_reason or "") for r in rows]
+                            r.dead_reason or "", _aware(r.created_at), r.attempts) for r in rows]
 
     def pending(self) -> list[OutboxEntry]:
+        """Entries waiting for delivery, oldest first."""
         return self._entries(outbox.c.delivered_at.is_(None), outbox.c.dead_reason.is_(None))
 
     def dead(self) -> list[OutboxEntry]:
+        """Entries the hall server refused, oldest first, each with its reason."""
         return self._entries(outbox.c.dead_reason.is_not(None))
 
-    def all(self) -> list[OutboxEntry]:
-        return self._entries()
+    def pending_of(self, kind: str, since: datetime) -> list[OutboxEntry]:
+        """Entries of ``kind`` made since ``since`` that were delivered or still wait (not refused)."""
+        return self._entries(outbox.c.kind == kind, outbox.c.created_at >= since.astimezone(UTC),
+                             outbox.c.dead_reason.is_(None))
 
     def pending_count(self) -> int:
         with self._engine.connect() as conn:
             return int(conn.execute(select(func.count()).where(
                 outbox.c.delivered_at.is_(None), outbox.c.dead_reason.is_(None))).scalar_one())
 
+    def _dead_letter(self, entry_id: int) -> OutboxEntry:
+        found = self._entries(outbox.c.id == entry_id, outbox.c.dead_reason.is_not(None))
+        if not found:
+            raise OutboxEntryNotFound(str(entry_id))
+        return found[0]
+
+    def retry(self, entry_id: int) -> OutboxEntry:
+        """Put a dead letter back in the queue (after staff fixed the cause); it keeps its place by age."""
+        entry = self._dead_letter(entry_id)
+        with self._engine.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == entry_id).values(dead_reason=None))
+        log.warning("outbox entry %d (%s) queued again after: %s", entry.id, entry.summary, entry.dead_reason)
+        return entry
+
+    def drop(self, entry_id: int) -> OutboxEntry:
+        """Delete a dead letter (staff handled it by hand); only refused entries can be dropped."""
+        entry = self._dead_letter(entry_id)
+        with self._engine.begin() as conn:
+            conn.execute(delete(outbox).where(outbox.c.id == entry_id))
+        log.warning("outbox entry %d (%s) dropped; it had been refused: %s", entry.id, entry.summary,
+                    entry.dead_reason)
+        return entry
+
+    def prune(self, keep: timedelta = KEEP_DELIVERED) -> int:
+        """Delete entries delivered longer than ``keep`` ago; returns how many."""
+        with self._engine.begin() as conn:
+            return int(conn.execute(delete(outbox).where(
+                outbox.c.delivered_at < (self._clock() - keep).astimezone(UTC))).rowcount)
+
     def _mark(self, entry_id: int, **values: Any) -> None:
         with self._engine.begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == entry_id).values(attempts=outbox.c.attempts + 1,
                                                                                 **values))
 
-    def deliver(self, senders: dict[str, Callable[[dict[str, Any]], Any]],
-                after_send: Callable[[OutboxEntry], None] | None = None) -> int:
-        """Hand pending entries over oldest first; returns how many were delivered.
+    def deliver(self, senders: dict[str, Sender], after_send: Callable[[OutboxEntry], None] | None = None) -> Delivery:
+        """Hand pending entries over oldest first.
 
-        Stops at ``HallUnreachable`` (the rest wait, in order). A refusal by the server dead-letters the
-        entry with its reason. ``after_send`` runs between a send and its local mark (tests use it to kill the
-        delivery there; the idempotency key makes the resend harmless)."""
-        done = 0
-        for entry in self.pending():
-            sender = senders.get(entry.kind)
-            if sender is None:
-                continue
-            try:
-                sender({**entry.payload, "key": entry.key})
-            except HallUnreachable:
-                break
-            except KioskError as exc:
-                self._mark(entry.id, dead_reason=f"{exc.code}: {exc}"[:200])
-                continue
-            if after_send is not None:
-                after_send(entry)
-            self._mark(entry.id, delivered_at=self._clock().astimezone(UTC))
-            done += 1
-        return done
+        Stops at a fault of the link or the server (the rest wait, in order). A refusal by the server
+        dead-letters the entry with its reason and delivery goes on. ``after_send`` runs between a send and its
+        local mark (tests kill the process there; the idempotency key makes the resend harmless)."""
+        delivered = refused = 0
+        with self._delivering:
+            for entry in self.pending():
+                sender = senders.get(entry.kind)
+                try:
+                    if sender is None:
+                        raise UnknownEntryKind(entry.kind)
+                    sender({**entry.payload, "key": entry.key})
+                except KioskError as exc:
+                    if transient(exc):
+                        self._mark(entry.id)
+                        return Delivery(delivered, refused, exc)
+                    self._mark(entry.id, dead_reason=reason(exc))
+                    log.warning("outbox entry %d (%s) refused by the hall server: %s", entry.id, entry.summary,
+                                reason(exc))
+                    refused += 1
+                    continue
+                if after_send is not None:
+                    after_send(entry)
+                self._mark(entry.id, delivered_at=self._clock().astimezone(UTC))
+                delivered += 1
+        return Delivery(delivered, refused)
+
+
+class UnknownEntryKind(KioskError):
+    code = "unknown_entry_kind"
+    zh = "本机不认识这种待发送记录。"
+    en = "This kiosk does not know how to send this kind of entry."
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # SQLite returns naive UTC
+
+
+def ticket_payload(ticket: Ticket, series: str) -> dict[str, Any]:
+    """A ticket issued offline as the hall's ``TicketImportIn`` wants it (without the key)."""
+    return {"number": ticket.number, "group_id": ticket.group_id, "series": series, "seq": ticket.seq,
+            "priority": ticket.priority.value, "issued_at": ticket.issued_at.isoformat(), "id_masked": ticket.id_masked}
 
 
 class ResilientQueue:
@@ -153,35 +324,79 @@ class ResilientQueue:
         self.offline = False
         self.probe_seconds = probe_seconds
         self._offline_since: datetime | None = None
+        # The worker's wake-up: called after an entry was stored (outside the storing transaction) and when
+        # the hall answers again.
+        self.on_wake: Callable[[], None] | None = None
+
+    @property
+    def hall(self) -> HallClient:
+        return self._hall
+
+    @property
+    def local(self) -> LocalQueueService:
+        return self._local
 
     @property
     def offline_series(self) -> str:
         return self._series
 
-    def sync(self, after_send: Callable[[OutboxEntry], None] | None = None) -> int:
-        """Hand the outbox over to the hall server; returns how many entries were delivered."""
-        return self.outbox.deliver({"ticket": self._hall.import_ticket}, after_send)
+    def close(self) -> None:
+        self._hall.close()
+        self._local.engine.dispose()
 
-    def _went_offline(self) -> None:
+    def went_offline(self) -> None:
         self.offline = True
         self._offline_since = self._local.clock()
 
+    def went_online(self) -> None:
+        was_offline = self.offline
+        self.offline, self._offline_since = False, None
+        if was_offline:
+            self.wake()
+
+    def hall_worth_asking(self) -> bool:
+        """False for ``probe_seconds`` after the hall failed to answer: a link that drops packets then costs
+        one timeout, not one per citizen (the worker probes meanwhile and clears ``offline``)."""
+        since = self._offline_since
+        return since is None or (self._local.clock() - since).total_seconds() >= self.probe_seconds
+
+    def wake(self) -> None:
+        if self.on_wake is not None:
+            self.on_wake()
+
+    def probe(self) -> bool:
+        """Ask the hall server whether it answers; sets ``offline`` accordingly."""
+        try:
+            self._hall.health()
+        except HallUnreachable:
+            self.went_offline()
+            return False
+        except KioskError as exc:
+            log.warning("the hall server answers its health check with a fault: %s", reason(exc))
+            return False
+        self.went_online()
+        return True
+
+    def sync(self, after_send: Callable[[OutboxEntry], None] | None = None) -> Delivery:
+        """Hand the outbox over to the hall server, oldest first."""
+        result = self.outbox.deliver({"ticket": self._hall.import_ticket, "rating": self._hall.import_rating,
+                                      "checkin": self._hall.import_check_in}, after_send)
+        if isinstance(result.error, HallUnreachable):
+            self.went_offline()
+        elif result.delivered or result.refused:
+            self.went_online()
+        return result
+
     def issue(self, group_id: str, identity: Identity | None = None,
               priority: Priority = Priority.NONE) -> Ticket:
-        """From the hall server (after handing over what the outbox holds); offline when it does not answer.
-
-        After a failure the kiosk stays offline for ``probe_seconds`` without asking the hall server, so a
-        link that drops packets costs one timeout, not one per citizen."""
-        since = self._offline_since
-        if since is None or (self._local.clock() - since).total_seconds() >= self.probe_seconds:
+        """From the hall server; from the offline series when it does not answer (or did not a moment ago)."""
+        if self.hall_worth_asking():
             try:
-                if self.outbox.pending_count():
-                    self.sync()
                 ticket = self._hall.issue(group_id, identity, priority)
-                self.offline, self._offline_since = False, None
+                self.went_online()
                 return ticket
             except HallUnreachable:
-                self._went_offline()
+                self.went_offline()
         return self.issue_offline(group_id, identity, priority)
 
     def issue_offline(self, group_id: str, identity: Identity | None = None,
@@ -203,36 +418,187 @@ class ResilientQueue:
             ticket = local.issue_in(conn, group, now, priority,
                                     key=local.identity_key(identity) if identity else None,
                                     id_masked=identity.masked_number if identity else None, series=self._series)
-            self.outbox.add_in(conn, "ticket", {
-                "number": ticket.number, "group_id": ticket.group_id, "series": self._series, "seq": ticket.seq,
-                "priority": ticket.priority.value, "issued_at": ticket.issued_at.isoformat(),
-                "id_masked": ticket.id_masked})
+            self.outbox.add_in(conn, "ticket", ticket_payload(ticket, self._series))
+        self.wake()
         return ticket
 
     def status(self, group_id: str) -> GroupStatus:
         try:
-            return self._hall.status(group_id)
+            status = self._hall.status(group_id)
         except HallUnreachable:
-            self._went_offline()
+            self.went_offline()
             return self._local.status(group_id)
+        self.went_online()
+        return status
 
     def statuses(self) -> list[GroupStatus]:
         try:
-            return self._hall.statuses()
+            statuses = self._hall.statuses()
         except HallUnreachable:
-            self._went_offline()
+            self.went_offline()
             return self._local.statuses()
+        self.went_online()
+        return statuses
 
     def ticket(self, number: str, day: date | None = None) -> Ticket:
         try:
-            return self._hall.ticket(number, day)
+            ticket = self._hall.ticket(number, day)
         except HallUnreachable:
-            self._went_offline()
+            self.went_offline()
             return self._local.ticket(number, day)
+        self.went_online()
+        return ticket
 
     def serving(self) -> list[Ticket]:
         try:
-            return self._hall.serving()
+            serving = self._hall.serving()
         except HallUnreachable:
-            self._went_offline()
+            self.went_offline()
             return self._local.serving()
+        self.went_online()
+        return serving
+
+
+class ResilientAppointments:
+    """Check-in at the hall server; while it cannot be reached, by code against the kiosk's copy of today's
+    appointments, with a ticket of the offline series (see the module's notes)."""
+
+    def __init__(self, queue: ResilientQueue) -> None:
+        self._queue = queue
+        self._copy = AppointmentService(queue.local)
+
+    def check_in(self, code: str = "", identity: Identity | None = None) -> CheckIn:
+        queue = self._queue
+        if queue.hall_worth_asking():
+            try:
+                result = queue.hall.check_in(code, identity)
+                queue.went_online()
+                return result
+            except HallUnreachable:
+                queue.went_offline()
+        return self.check_in_offline(code)
+
+    def check_in_offline(self, code: str) -> CheckIn:
+        """Check in by code against the local copy; the ticket and the check-in wait in the outbox."""
+        queue, local = self._queue, self._queue.local
+        code = code.strip()
+        if not code:
+            raise CheckInNeedsCode()
+        local.check_open()
+        with local.engine.begin() as conn:
+            if conn.execute(select(appointments.c.id).where(appointments.c.code == code)).first() is None:
+                raise OfflineAppointmentUnknown(code)
+            result = self._copy.check_in_in(conn, code, series=queue.offline_series)
+            queue.outbox.add_in(conn, "ticket", ticket_payload(result.ticket, queue.offline_series))
+            queue.outbox.add_in(conn, "checkin", {"code": result.appointment.code, "number": result.ticket.number,
+                                                  "checked_in_at": result.ticket.issued_at.isoformat()})
+        queue.wake()
+        return result
+
+    def refresh(self) -> int:
+        """Copy today's appointments from the hall server (for offline check-in); returns how many."""
+        items = self._queue.hall.appointments_on(self._queue.local.business_day())
+        self._queue.went_online()
+        return self.mirror(items)
+
+    def mirror(self, items: Iterable[Appointment]) -> int:
+        """Store the hall's appointments in the local copy: no personal data, and a check-in made here
+        offline is kept until the hall reports it (its hand-over may still wait in the outbox)."""
+        items = list(items)
+        now = self._queue.local.clock().astimezone(UTC)
+        with self._queue.local.engine.begin() as conn:
+            known = {code: status for code, status in conn.execute(select(appointments.c.code, appointments.c.status)
+                                                                   .where(appointments.c.code.in_([a.code for a in items])))}
+            for a in items:
+                values = dict(group_id=a.group_id, matter_id=a.matter_id, day=a.day.isoformat(),
+                              starts_at=a.starts_at, ends_at=a.ends_at, status=a.status.value,
+                              ticket_number=a.ticket_number or None, source="hall")
+                if a.code not in known:
+                    conn.execute(insert(appointments).values(code=a.code, identity_key=None, id_masked="",
+                                                             name_masked="", created_at=now, **values))
+                elif not (known[a.code] == AppointmentStatus.CHECKED_IN and a.status is AppointmentStatus.BOOKED):
+                    conn.execute(update(appointments).where(appointments.c.code == a.code).values(**values))
+        return len(items)
+
+
+class OutboxRatings:
+    """Ratings of a hall kiosk: straight to the hall server when it answers and the outbox is empty, else
+    queued in the outbox (see the module's notes). Either way with one idempotency key: a rating whose answer
+    was lost is queued under the same key, and the hall stores it once."""
+
+    def __init__(self, queue: ResilientQueue) -> None:
+        self._queue = queue
+        self._local = RatingService(queue.local)
+
+    def rateable_ticket(self, number: str = "", identity: Identity | None = None) -> Ticket:
+        """The hall's answer. Offline: this kiosk's own offline tickets, or a number of one of the hall's
+        groups taken on trust (the hall checks it at delivery; an unknown one becomes a dead letter)."""
+        queue = self._queue
+        if queue.hall_worth_asking():
+            try:
+                ticket = queue.hall.rateable_ticket(number, identity)
+                queue.went_online()
+                return ticket
+            except HallUnreachable:
+                queue.went_offline()
+        number = number.strip().upper()
+        try:
+            ticket = self._local.rateable_ticket(number, identity)
+        except TicketNotFound:
+            ticket = self._hall_number(number)
+        self._refuse_if_rated_here(ticket.number)
+        return ticket
+
+    def _hall_number(self, number: str) -> Ticket:
+        """A ticket of the hall known only by its number: the group its letters stand for, nothing more."""
+        local = self._queue.local
+        letters, digits = number.rstrip("0123456789"), number.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        for group in local.config.services.groups:
+            if letters and digits and letters in (group.prefix, group.priority_prefix):
+                return Ticket(number, group.id, local.business_day(), int(digits), Priority.NONE, local.clock(),
+                              TicketStatus.SERVED, 0, 0)
+        raise TicketNotFound(number)
+
+    def _refuse_if_rated_here(self, number: str) -> None:
+        local = self._queue.local
+        midnight = datetime.combine(local.business_day(), time(), local.config.timezone)
+        if number and any(e.payload.get("number") == number
+                          for e in self._queue.outbox.pending_of("rating", midnight)):
+            raise AlreadyRated(number)
+
+    def submit(self, level: int, number: str = "", comment: str = "", window: str = "", kiosk_id: str = "",
+               reasons: Iterable[str] = (), phone: str = "") -> Rating:
+        """Store a rating at the hall server, or queue it. ``kiosk_id`` is the hall's name for this kiosk's
+        token (the argument keeps the interface); every other argument travels in the entry."""
+        queue = self._queue
+        the_level, the_reasons, phone = validated_rating(level, comment, reasons, phone)
+        now = queue.local.clock().astimezone(UTC)
+        number = number.strip().upper()
+        payload = {"level": int(the_level), "number": number, "comment": comment, "window": window,
+                   "reasons": [str(r) for r in the_reasons], "phone": phone, "at": now.isoformat()}
+        key = uuid.uuid4().hex
+        if queue.hall_worth_asking() and not queue.outbox.pending_count():
+            try:
+                rating = queue.hall.import_rating({**payload, "key": key})
+                queue.went_online()
+                return rating
+            except HallUnreachable:
+                queue.went_offline()
+        self._refuse_if_rated_here(number)
+        queue.outbox.add("rating", payload, key)
+        queue.wake()
+        return Rating(0, now, the_level, number, "", window, comment, kiosk_id, reasons=the_reasons,
+                      phone=phone)
+
+
+def outbox_for_config(config: KioskConfig) -> Outbox | None:
+    """The outbox in the kiosk's state folder, for staff tools; None when the kiosk has none (no offline
+    numbering configured)."""
+    backend = config.kiosk.backend
+    if backend.queue != "hall" or not backend.offline_series:
+        return None
+    from kiosk.clock import utc_now
+    from kiosk.queue.store import open_engine, sqlite_url
+    from kiosk.state import StateDir
+
+    return Outbox(open_engine(sqlite_url(StateDir.for_config(config).database)), utc_now)

@@ -38,6 +38,7 @@ from kiosk.queue.wire import (
     AppointmentOut,
     CallOut,
     CatalogOut,
+    CheckInImportIn,
     CheckInIn,
     CheckInOut,
     Day,
@@ -288,7 +289,9 @@ def api_router(ctx: HallContext) -> APIRouter:
         return AppointmentOut.of(suite.appointments.create(new, source=who.role.value))
 
     @r.get("/appointments", response_model=list[AppointmentOut], tags=["appointments"])
-    def list_appointments(_who: Annotated[Principal, manager], day: Day | None = None) -> list[AppointmentOut]:
+    def list_appointments(_who: Annotated[Principal, allow(Role.MANAGER, Role.KIOSK)],
+                          day: Day | None = None) -> list[AppointmentOut]:
+        """A day's appointments; kiosks keep a copy of today's to check in by code while the hall is down."""
         return [AppointmentOut.of(a) for a in suite.appointments.on_day(day or queue.business_day())]
 
     @r.post("/appointments/import", response_model=ImportOut, tags=["appointments"], openapi_extra=_CSV_BODY)
@@ -301,6 +304,14 @@ def api_router(ctx: HallContext) -> APIRouter:
     def check_in(body: CheckInIn, _who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)]) -> CheckInOut:
         identity = Identity.from_id_number(body.id_number, source="hall") if body.id_number else None
         return CheckInOut.of(suite.appointments.check_in(body.code, identity))
+
+    @r.post("/appointments/check-in/import", response_model=CheckInOut, tags=["appointments"])
+    def import_check_in(body: CheckInImportIn, who: Annotated[Principal, allow(Role.KIOSK)]) -> CheckInOut:
+        """A kiosk hands over a check-in it made offline, after the ticket it issued for it: the appointment is
+        linked to that ticket. The same key again returns the same check-in; a refusal (unknown code, checked
+        in already, outside the check-in window at the time) leaves the ticket an ordinary one."""
+        return CheckInOut.of(suite.appointments.import_check_in(body.key, who.name[:16], code=body.code,
+                                                                number=body.number, checked_in_at=body.checked_in_at))
 
     @r.post("/appointments/{code}/cancel", response_model=AppointmentOut, tags=["appointments"])
     def cancel_appointment(code: Annotated[str, Path(max_length=32, pattern=r"^[^\x00/]+$")],
@@ -333,9 +344,11 @@ def api_router(ctx: HallContext) -> APIRouter:
 
     @r.post("/ratings", response_model=RatingOut, status_code=201, tags=["ratings"])
     def rate(body: RatingIn, who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)]) -> RatingOut:
+        """Store a rating. A kiosk's outbox sends ``key`` (the same key again returns the rating stored the first
+        time) and ``at``, when the citizen rated."""
         return RatingOut.of(suite.ratings.submit(body.level, body.number, body.comment, body.window,
                                                  kiosk_id=who.name if who.device else "", reasons=body.reasons,
-                                                 phone=body.phone))
+                                                 phone=body.phone, key=body.key, at=body.at))
 
     @r.post("/ratings/ticket", response_model=TicketOut, tags=["ratings"])
     def rateable_ticket(body: RatingTicketIn, _who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)]) -> TicketOut:

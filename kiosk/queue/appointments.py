@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.errors import KioskError
@@ -27,10 +27,11 @@ from kiosk.queue.errors import (
     CheckInTooEarly,
     CheckInTooLate,
     InvalidRecord,
+    TicketNotFound,
     UnknownGroup,
 )
 from kiosk.queue.model import Priority, Ticket
-from kiosk.queue.schema import appointments
+from kiosk.queue.schema import appointments, delivered_keys, tickets
 from kiosk.queue.service import LocalQueueService, _as_utc
 
 
@@ -218,31 +219,85 @@ class AppointmentService:
         return min(rows, key=lambda r: (r.status != AppointmentStatus.BOOKED.value,
                                         abs((_as_utc(r.starts_at) - now).total_seconds())))  # type: ignore[operator]
 
-    def check_in(self, code: str = "", identity: Identity | None = None) -> CheckIn:
-        now = self._queue.clock().astimezone(UTC)
-        day = now.astimezone(self._tz).date().isoformat()
+    def _check_window(self, row: Any, at: datetime) -> None:
+        """Raise why ``row`` cannot be checked in at ``at``: already checked in, too early or too late."""
+        if row.status == AppointmentStatus.CHECKED_IN.value:
+            raise AlreadyCheckedIn(row.ticket_number or "")
         rules = self._config.kiosk.appointments
+        starts = _as_utc(row.starts_at)
+        assert starts is not None
+        opens = starts - timedelta(minutes=rules.checkin_early_minutes)
+        if at < opens:
+            raise CheckInTooEarly(starts.astimezone(self._tz), opens.astimezone(self._tz))
+        if at > starts + timedelta(minutes=rules.checkin_late_minutes):
+            raise CheckInTooLate(starts.astimezone(self._tz), opens.astimezone(self._tz))
+
+    def check_in(self, code: str = "", identity: Identity | None = None) -> CheckIn:
         self._queue.check_open()
         with self._engine.begin() as conn:
-            row = self._find(conn, code, identity, day, now)
-            if row.status == AppointmentStatus.CHECKED_IN.value:
-                raise AlreadyCheckedIn(row.ticket_number or "")
-            starts = _as_utc(row.starts_at)
-            assert starts is not None
-            opens = starts - timedelta(minutes=rules.checkin_early_minutes)
-            if now < opens:
-                raise CheckInTooEarly(starts.astimezone(self._tz), opens.astimezone(self._tz))
-            if now > starts + timedelta(minutes=rules.checkin_late_minutes):
-                raise CheckInTooLate(starts.astimezone(self._tz), opens.astimezone(self._tz))
-            group = self._config.group(row.group_id)
-            # Booked in advance: the day's quota does not apply, and nobody loses the booked slot to it.
-            ticket = self._queue.issue_in(conn, group, now, Priority.APPOINTMENT, key=row.identity_key,
-                                          id_masked=row.id_masked or None, enforce_quota=False,
-                                          appointment_code=row.code)
-            conn.execute(update(appointments).where(appointments.c.id == row.id).values(
-                status=AppointmentStatus.CHECKED_IN.value, ticket_number=ticket.number, checked_in_at=now))
-            appointment = self._row(conn.execute(select(appointments).where(appointments.c.id == row.id)).one())
+            return self.check_in_in(conn, code, identity)
+
+    def check_in_in(self, conn: Connection, code: str = "", identity: Identity | None = None, *,
+                    series: str = "") -> CheckIn:
+        """Check in inside the caller's transaction (a hall kiosk offline stores its outbox entries with it);
+        ``series`` numbers the ticket from that kiosk's offline series."""
+        now = self._queue.clock().astimezone(UTC)
+        day = now.astimezone(self._tz).date().isoformat()
+        row = self._find(conn, code, identity, day, now)
+        self._check_window(row, now)
+        group = self._config.group(row.group_id)
+        # Booked in advance: the day's quota does not apply, and nobody loses the booked slot to it.
+        ticket = self._queue.issue_in(conn, group, now, Priority.APPOINTMENT, key=row.identity_key,
+                                      id_masked=row.id_masked or None, enforce_quota=False,
+                                      appointment_code=row.code, series=series)
+        conn.execute(update(appointments).where(appointments.c.id == row.id).values(
+            status=AppointmentStatus.CHECKED_IN.value, ticket_number=ticket.number, checked_in_at=now))
+        appointment = self._row(conn.execute(select(appointments).where(appointments.c.id == row.id)).one())
         return CheckIn(appointment, ticket)
+
+    def import_check_in(self, key: str, kiosk_id: str, *, code: str, number: str, checked_in_at: datetime) -> CheckIn:
+        """Link a check-in a kiosk made offline to the ticket it handed over before (issue 7).
+
+        Judged as at ``checked_in_at`` (never after now): the appointment must be of that day, booked, and in
+        its check-in window then. Idempotent by ``key``. A refusal raises why, and the ticket, handed over as
+        green channel on the strength of this check-in, stays valid as an ordinary one (its place by issue time).
+        """
+        received = self._queue.clock().astimezone(UTC)
+        at = min(checked_in_at.astimezone(UTC), received)
+        day = at.astimezone(self._tz).date()
+        number = number.strip().upper()
+        refusal: KioskError | None = None
+        with self._engine.begin() as conn:
+            row = conn.execute(select(appointments).where(appointments.c.code == code.strip())
+                               .with_for_update()).first()
+            # Looked up under the appointment's lock: a delivery of the same key that ran at once has committed.
+            done = conn.execute(select(delivered_keys.c.ref).where(delivered_keys.c.key == key,
+                                                                   delivered_keys.c.kind == "checkin")).first()
+            ticket_id = conn.execute(select(tickets.c.id).where(tickets.c.day == day.isoformat(),
+                                                                tickets.c.number == number)).scalar()
+            if ticket_id is None:
+                raise TicketNotFound(number)
+            linked = row is not None and row.status == AppointmentStatus.CHECKED_IN.value and row.ticket_number == number
+            if done is None and not linked:
+                try:
+                    if row is None or row.day != day.isoformat() or row.status == AppointmentStatus.CANCELLED.value:
+                        raise AppointmentNotFound(code)
+                    self._check_window(row, at)
+                except KioskError as exc:
+                    refusal = exc
+                    conn.execute(update(tickets).where(tickets.c.id == ticket_id, tickets.c.appointment_code.is_(None),
+                                                       tickets.c.priority == Priority.APPOINTMENT.value)
+                                 .values(priority=Priority.NONE.value))
+                else:
+                    conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(
+                        group_id=row.group_id, priority=Priority.APPOINTMENT.value, appointment_code=row.code))
+                    conn.execute(update(appointments).where(appointments.c.id == row.id).values(
+                        status=AppointmentStatus.CHECKED_IN.value, ticket_number=number, checked_in_at=at))
+                    conn.execute(insert(delivered_keys).values(key=key, kind="checkin", kiosk_id=kiosk_id[:16],
+                                                               ref=row.code, received_at=received))
+        if refusal is not None:
+            raise refusal
+        return CheckIn(self.get(code), self._queue.ticket(number, day))
 
     def create_many(self, items: Sequence[NewAppointment], source: str = "api") -> list[Appointment]:
         return [self.create(item, source) for item in items]

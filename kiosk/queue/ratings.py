@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.identity import Identity
 from kiosk.queue.errors import AlreadyRated, InvalidPhone, InvalidRecord, NoTicketToday, RatingNotFound, TicketNotFound
 from kiosk.queue.model import Ticket
-from kiosk.queue.schema import ratings, tickets
+from kiosk.queue.schema import delivered_keys, ratings, tickets
 from kiosk.queue.service import LocalQueueService, _as_utc
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,25 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "*" * len(phone)
 
 
+def validated_rating(level: int, comment: str = "", reasons: Iterable[str] = (),
+                     phone: str = "") -> tuple[Level, tuple[Reason, ...], str]:
+    """A rating's level, reasons and call-back number as stored, or the refusal the citizen sees (a hall kiosk
+    checks before it queues a rating offline; the service checks again where it stores it)."""
+    try:
+        the_level = Level(level)
+    except ValueError:
+        raise InvalidRecord("level must be 1-5") from None
+    if len(comment) > 500:
+        raise InvalidRecord("comment longer than 500 characters")
+    the_reasons = parse_reasons(reasons)
+    phone = phone.strip()
+    if (the_reasons or phone) and not the_level.bad:
+        raise InvalidRecord("reasons and a call-back number go with a bad rating only")
+    if phone and not valid_mobile(phone):
+        raise InvalidPhone(mask_phone(phone))
+    return the_level, the_reasons, phone
+
+
 def parse_reasons(values: Iterable[str]) -> tuple[Reason, ...]:
     """Reasons in their canonical order, each once; ``InvalidRecord`` for an unknown one."""
     try:
@@ -169,41 +188,49 @@ class RatingService:
         return ticket
 
     def submit(self, level: int, number: str = "", comment: str = "", window: str = "", kiosk_id: str = "",
-               reasons: Iterable[str] = (), phone: str = "") -> Rating:
-        """Store a rating, of today's ticket ``number`` when given (once per ticket; its group and window are
+               reasons: Iterable[str] = (), phone: str = "", *, key: str = "", at: datetime | None = None) -> Rating:
+        """Store a rating, of that day's ticket ``number`` when given (once per ticket; its group and window are
         taken from the ticket). ``reasons`` (``Reason`` values) and a call-back mobile ``phone`` go with a bad
-        rating only."""
-        try:
-            the_level = Level(level)
-        except ValueError:
-            raise InvalidRecord("level must be 1-5") from None
-        if len(comment) > 500:
-            raise InvalidRecord("comment longer than 500 characters")
-        the_reasons = parse_reasons(reasons)
-        phone = phone.strip()
-        if (the_reasons or phone) and not the_level.bad:
-            raise InvalidRecord("reasons and a call-back number go with a bad rating only")
-        if phone and not valid_mobile(phone):
-            raise InvalidPhone(mask_phone(phone))
-        now = self._queue.clock().astimezone(UTC)
-        day = self._queue.business_day(now).isoformat()
+        rating only.
+
+        A kiosk's outbox (issue 7) passes its idempotency ``key`` (the same key again returns the rating stored
+        the first time, also when both arrive at once) and ``at``, when the citizen rated (never after now)."""
+        the_level, the_reasons, phone = validated_rating(level, comment, reasons, phone)
+        if key and (earlier := self._rating_for_key(key)) is not None:
+            return earlier
+        received = self._queue.clock().astimezone(UTC)
+        now = min(at.astimezone(UTC), received) if at else received
+        day = self._queue.business_day(now)
         group_id = ""
         number = number.strip().upper()
         if number:
-            ticket = self._queue.ticket(number)  # TicketNotFound: only today's issued numbers are rated
+            ticket = self._queue.ticket(number, day)  # TicketNotFound: only that day's issued numbers are rated
             group_id, window = ticket.group_id, window or ticket.window
         try:
             with self._engine.begin() as conn:
                 new_id = conn.execute(insert(ratings).values(
-                    at=now, day=day, level=int(the_level), number=number or None, group_id=group_id,
+                    at=now, day=day.isoformat(), level=int(the_level), number=number or None, group_id=group_id,
                     window=window[:16], comment=comment, kiosk_id=kiosk_id[:16],
                     reasons=",".join(the_reasons) or None, phone=phone or None).returning(ratings.c.id)).scalar_one()
+                if key:
+                    conn.execute(insert(delivered_keys).values(key=key, kind="rating", kiosk_id=kiosk_id[:16],
+                                                               ref=str(new_id), received_at=received))
                 rating = self._rating(conn.execute(select(ratings).where(ratings.c.id == new_id)).one())
         except IntegrityError:
+            # The same key stored meanwhile by a concurrent delivery: its rating; else the ticket's earlier one.
+            if key and (earlier := self._rating_for_key(key)) is not None:
+                return earlier
             raise AlreadyRated(number) from None
         log.info("rating %d: level %d, ticket %s, reasons %s, call back %s", rating.id, rating.level,
                  number or "-", ",".join(the_reasons) or "-", mask_phone(phone) if phone else "no")
         return rating
+
+    def _rating_for_key(self, key: str) -> Rating | None:
+        with self._engine.connect() as conn:
+            ref = conn.execute(select(delivered_keys.c.ref).where(delivered_keys.c.key == key,
+                                                                  delivered_keys.c.kind == "rating")).scalar()
+            row = conn.execute(select(ratings).where(ratings.c.id == int(ref))).first() if ref else None
+        return self._rating(row) if row is not None else None
 
     def bad(self, open_only: bool = True, limit: int = 200) -> list[Rating]:
         """Bad ratings (不满意, 非常不满意), newest first; by default only those not followed up yet."""

@@ -86,6 +86,18 @@ issue_requests = Table(
 
 Index("ix_issue_requests_day", issue_requests.c.day)
 
+# Ratings and check-ins a kiosk delivered from its outbox (issue 7), by idempotency key: a delivery repeated
+# after a lost answer finds its key and gets the first result back. ``ref``: the rating's id, the appointment code.
+delivered_keys = Table(
+    "delivered_keys",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("kiosk_id", String(16), nullable=False),
+    Column("ref", String(32), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
 # Tickets whose print failed, for staff to reprint; the number itself stays valid in `tickets`.
 print_failures = Table(
     "print_failures",

@@ -106,10 +106,14 @@ class IssueIn(Body):
     priority: Priority = Priority.NONE
 
 
+# The idempotency key of an entry of a kiosk's outbox (issue 7).
+OutboxKey = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
 class TicketImportIn(Body):
     """An offline ticket a kiosk hands over: its own number, series and issue time, and an idempotency key."""
 
-    key: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    key: OutboxKey
     number: Annotated[str, Field(pattern=NUMBER)]
     group_id: Slug
     series: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]
@@ -214,6 +218,15 @@ class CheckInIn(Body):
     id_number: text(40) = ""  # type: ignore[valid-type]
 
 
+class CheckInImportIn(Body):
+    """A check-in a kiosk made offline, for the ticket it handed over before, with an idempotency key."""
+
+    key: OutboxKey
+    code: text(32, 1)  # type: ignore[valid-type]
+    number: Annotated[str, Field(pattern=NUMBER)]
+    checked_in_at: Moment
+
+
 class CheckInOut(BaseModel):
     appointment: AppointmentOut
     ticket: TicketOut
@@ -290,6 +303,9 @@ class RatingIn(Body):
     reasons: Annotated[list[Reason], Field(max_length=len(Reason))] = []
     # Digits only here; the service checks it is a mobile number (a typed ``invalid_phone`` error).
     phone: Annotated[str, Field(pattern=r"^[0-9]{0,20}$")] = ""
+    # From a kiosk's outbox (issue 7): its idempotency key, and when the citizen rated.
+    key: Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{8,64})?$")] = ""
+    at: Moment | None = None
 
 
 class RatingTicketIn(Body):
