@@ -168,25 +168,24 @@ class CatalogSync:
         """Check now and then every interval (0: only now), on a daemon thread."""
         if self._thread is not None:
             return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="catalogue-sync", daemon=True)
+        self._stop = threading.Event()  # a new one: a stopped thread still finishing keeps its own, set
+        self._thread = threading.Thread(target=self._run, args=(self._stop,), name="catalogue-sync", daemon=True)
         self._thread.start()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def _run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
             try:
                 self.check()
             except Exception:  # e.g. the state folder cannot be written: the copy in use stays, checks go on
                 log.exception("catalogue check failed")
-            if self._interval <= 0 or self._stop.wait(self._interval):
+            if self._interval <= 0 or stop.wait(self._interval):
                 return
 
-    def stop(self, timeout: float = 15) -> None:
-        """End the thread (an HTTP call under way ends within its timeout)."""
+    def stop(self) -> None:
+        """Ask the thread to end, without waiting: the app stops it on its UI thread, and a check under way
+        ends by itself within the hall client's time budget."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._thread = None
 
 
 @dataclass(frozen=True)
