@@ -69,8 +69,9 @@ class OutboxWorker:
             self._thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
             self._thread.start()
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop after the call in flight (bounded by the client's timeouts)."""
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop after the round in flight; waits at most ``timeout`` s (the app stops it on its main thread). A
+        call still in flight then ends on its own timeout; a delivery it repeats later is harmless (its key)."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
