@@ -24,6 +24,8 @@ class GroupsScreen(Screen):
     def on_kv_post(self, _base: Any) -> None:
         app = App.get_running_app()
         self._statuses: dict[str, GroupStatus] = {}
+        self._unavailable = False  # the last fetch failed: the figures are not known
+        self._fetching = False
         self._event: Any = None
         app.bind(lang=lambda *_: self.render())
         self.render()
@@ -38,11 +40,23 @@ class GroupsScreen(Screen):
             self._event.cancel()
 
     def fetch(self) -> None:
+        # One fetch at a time: against a slow server, refreshes must not pile up on the worker threads
+        # that the citizen's own "take a number" needs.
+        if self._fetching:
+            return
+        self._fetching = True
         app = App.get_running_app()
-        app.worker.submit(app.queue.statuses, self._fetched, lambda _e: None, timeout=10)
+        app.worker.submit(app.backend.queue.statuses, self._fetched, self._failed, timeout=10)
 
     def _fetched(self, statuses: list[GroupStatus]) -> None:
+        self._fetching, self._unavailable = False, False
         self._statuses = {s.group_id: s for s in statuses}
+        self.render()
+
+    def _failed(self, _error: BaseException) -> None:
+        # Numbers may still be issued (the issue call reports its own fault); only the figures are unknown.
+        self._fetching, self._unavailable = False, True
+        self._statuses = {}
         self.render()
 
     def render(self) -> None:
@@ -55,7 +69,7 @@ class GroupsScreen(Screen):
         subtitle = app.pick(group.name_zh, group.name_en, other(lang))
         status = self._statuses.get(group.id)
         if status is None:
-            return Choice(group.id, title, subtitle, tr("loading", lang))
+            return Choice(group.id, title, subtitle, tr("figures_unavailable" if self._unavailable else "loading", lang))
         if status.available:
             info = f"{tr('waiting', lang, n=status.waiting)} · {wait_phrase(status.wait_minutes, lang)}"
             return Choice(group.id, title, subtitle, info)
