@@ -473,6 +473,7 @@ class ResilientAppointments:
             try:
                 result = queue.hall.check_in(code, identity)
                 queue.went_online()
+                self.mirror([result.appointment])  # a second try here offline is told "already checked in"
                 return result
             except HallUnreachable:
                 queue.went_offline()

@@ -27,7 +27,7 @@ from kiosk.hall.app import HallContext, create_app
 from kiosk.hall.devtools import ThreadedServer
 from kiosk.identity import Identity
 from kiosk.queue.appointments import AppointmentStatus, NewAppointment
-from kiosk.queue.errors import AlreadyRated, CheckInTooLate
+from kiosk.queue.errors import AlreadyCheckedIn, AlreadyRated, CheckInTooLate
 from kiosk.queue.model import Priority
 from kiosk.queue.schema import ratings, tickets
 from tests.conftest import REPO, make_id_number
@@ -244,3 +244,15 @@ def test_a_kiosk_process_killed_between_send_and_mark_delivers_the_rest_once_aft
     assert hall.suite.appointments.get("C1").ticket_number == "XA004"
     assert [(r.number, r.level) for r in hall_ratings(hall)] == [("XA001", 5)]
     assert not k1.queue.outbox.pending() and not k1.queue.outbox.dead()
+
+
+def test_a_check_in_made_online_is_known_to_the_kiosk_when_it_goes_offline(
+        make_stack: MakeStack, proxy: LinkProxy, hall: HallContext) -> None:
+    book(hall, "C1", 10, 0)
+    k1 = make_stack("K1", "XA", proxy.base_url, read_timeout=READ_TIMEOUT)
+    k1.appointments.refresh()
+    assert k1.appointments.check_in(code="C1").ticket.number == "V001"
+    proxy.cut("drop")
+    with pytest.raises(AlreadyCheckedIn) as refused:
+        k1.appointments.check_in(code="C1")
+    assert refused.value.number == "V001" and k1.queue.offline and not k1.queue.outbox.pending()
