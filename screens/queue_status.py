@@ -1,0 +1,290 @@
+"""Queue status (排队情况): every service group's waiting count, the numbers at the windows now and the
+estimated wait, refreshed on the worker while the screen is on show; "my number" on the keypad shows one
+ticket's state (people ahead and wait, the window it is called to, served, missed, unknown).
+
+``PagedRows`` (pages of large rows with previous/next, never a scrolling list) is shared with the progress
+screen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from kiosk.queue.errors import TicketNotFound
+from kiosk.queue.model import GroupStatus, Ticket, TicketStatus
+from kiosk.queue.wire import NUMBER
+from kiosk.timefmt import wait_phrase
+from screens.registry import kiosk_screen
+from screens.texts import tr
+
+REFRESH_SECONDS = 5.0
+# Numbers at the windows shown per group; the rest are counted ("and 2 more").
+SERVING_SHOWN = 2
+
+
+class PagedRows(BoxLayout):
+    """Rows of information (not choices) in pages with previous/next and "page 1 of 3".
+
+    ``viewclass`` names the row widget (``item`` and ``row_height`` properties, height at least its
+    ``minimum_height`` and ``row_height``); ``items`` are what
+    the rows show; ``per_page`` rows a page in ``cols`` columns, from the top. Rows are updated in place
+    when the items change, so a refresh does not rebuild the page under a finger."""
+
+    items = ListProperty([])
+    viewclass = StringProperty("")
+    per_page = NumericProperty(4)
+    cols = NumericProperty(1)
+    page = NumericProperty(0)
+    pages = NumericProperty(1)
+
+    def on_kv_post(self, _base: Any) -> None:
+        self.bind(items=lambda *_: self.show_page(self.page), per_page=lambda *_: self.show_page(self.page),
+                  cols=lambda *_: self.show_page(self.page))
+        self.show_page(0)
+
+    def show_page(self, page: int) -> None:
+        per_page = max(1, int(self.per_page))
+        self.pages = max(1, -(-len(self.items) // per_page))
+        self.page = min(max(0, page), self.pages - 1)
+        shown = self.items[self.page * per_page:(self.page + 1) * per_page]
+        grid = self.ids.rows
+        rows = self.rows()
+        if len(rows) != len(shown):
+            grid.clear_widgets()
+            rows = [Factory.get(self.viewclass)() for _ in shown]
+            for row in rows:
+                row.bind(minimum_height=lambda *_: self._equalise())
+                grid.add_widget(row)
+        for row, item in zip(rows, shown, strict=True):
+            row.item = item
+        self._equalise()
+
+    def _equalise(self) -> None:
+        """Rows side by side get the height of the tallest (``row_height``), so that their tops line up."""
+        rows = self.rows()
+        cols = max(1, int(self.cols))
+        for start in range(0, len(rows), cols):
+            line = rows[start:start + cols]
+            tallest = max(r.minimum_height for r in line)
+            for r in line:
+                r.row_height = tallest if cols > 1 else 0
+
+    def rows(self) -> list[Any]:
+        """The row widgets of the page on show, top to bottom (tests read them)."""
+        return list(reversed(self.ids.rows.children))
+
+
+def place(widget: Any, parent: Any) -> None:
+    """Move ``widget`` to the end of ``parent`` unless it is there already: one button that sits under the
+    content on a portrait screen and in the side column on a landscape one."""
+    if widget.parent is parent:
+        return
+    if widget.parent is not None:
+        widget.parent.remove_widget(widget)
+    parent.add_widget(widget)
+
+
+@dataclass(frozen=True)
+class GroupLine:
+    """One group's row as shown, in the language on show (made by ``group_lines``)."""
+
+    group_id: str
+    name: str
+    name2: str
+    waiting: str
+    wait: str
+    serving: str
+
+
+def _serving_text(tickets: list[Ticket], lang: str) -> str:
+    if not tickets:
+        return tr("qstatus_serving", lang, numbers=tr("qstatus_serving_none", lang))
+    shown = [tr("qstatus_serving_item", lang, number=t.number, window=t.window) for t in tickets[:SERVING_SHOWN]]
+    if len(tickets) > SERVING_SHOWN:
+        shown.append(tr("qstatus_serving_more", lang, n=len(tickets) - SERVING_SHOWN))
+    return tr("qstatus_serving", lang, numbers=tr("qstatus_serving_separator", lang).join(shown))
+
+
+def group_lines(statuses: list[GroupStatus], serving: list[Ticket], lang: str) -> list[GroupLine]:
+    """The rows of the overview: names in ``lang`` and the other language, figures, numbers at windows."""
+    at_windows: dict[str, list[Ticket]] = {}
+    for ticket in serving:
+        at_windows.setdefault(ticket.group_id, []).append(ticket)
+    return [GroupLine(s.group_id, *((s.name_zh, s.name_en) if lang == "zh" else (s.name_en, s.name_zh)),
+                      tr("waiting", lang, n=s.waiting), wait_phrase(s.wait_minutes, lang),
+                      _serving_text(at_windows.get(s.group_id, []), lang))
+            for s in statuses]
+
+
+@kiosk_screen("queue_status")
+class QueueStatusScreen(Screen):
+    """``view``: "overview" (every group), "keypad" (type a ticket number) or "ticket" (its state)."""
+
+    view = StringProperty("overview")
+    updated_text = StringProperty("")
+    stale = BooleanProperty(False)
+    # The ticket view: its number, state ("waiting", "called", "served", "no_show", "unknown") and texts.
+    ticket_number = StringProperty("")
+    ticket_state = StringProperty("")
+    ticket_group = StringProperty("")
+    ticket_main = StringProperty("")
+    ticket_detail = StringProperty("")
+    ticket_area = StringProperty("")
+    ticket_priority = BooleanProperty(False)
+    ticket = ObjectProperty(None, allownone=True)
+    prompt_key = "qstatus_hint"
+
+    def on_kv_post(self, _base: Any) -> None:
+        self._statuses: list[GroupStatus] = []
+        self._serving: list[Ticket] = []
+        self._event: Any = None
+        app = App.get_running_app()
+        app.bind(lang=lambda *_: self.render(), large=lambda *_: self.layout(),
+                 offline=lambda *_: self._mark_stale())
+        self.bind(size=lambda *_: self.layout())
+        self.ids.keypad.letters = ticket_letters(app)
+        self.layout()
+
+    # -- life on screen ----------------------------------------------------------------------------
+
+    def on_enter(self, *_: Any) -> None:
+        self.show("overview")
+        self.ids.rows.show_page(0)
+        self.fetch()
+        self._event = Clock.schedule_interval(lambda _dt: self.fetch(), REFRESH_SECONDS)
+
+    def on_leave(self, *_: Any) -> None:
+        if self._event is not None:
+            self._event.cancel()
+            self._event = None
+        self.ids.keypad.clear()
+        self.ticket = None
+        self.ticket_number = ""
+
+    def show(self, view: str) -> None:
+        self.view = view
+        self.ids.views.current = view
+
+    def layout(self) -> None:
+        """Rows a page: fewer and larger in large-font mode (a group may take four lines in English); two
+        columns on a landscape screen in standard mode."""
+        large = App.get_running_app().large
+        landscape = self.width > self.height * 1.2
+        place(self.ids.keypad_back, self.ids.keypad_side if landscape else self.ids.keypad_main)
+        rows = self.ids.rows
+        rows.cols = 2 if landscape and not large else 1
+        rows.per_page = 2 if large else (6 if landscape else 5)
+
+    # -- the overview ------------------------------------------------------------------------------
+
+    def fetch(self) -> None:
+        """Refresh on the worker (never the "please wait" cover: the figures just change in place)."""
+        app = App.get_running_app()
+        queue = app.queue
+        if self.view == "ticket" and self.ticket is not None:
+            number = self.ticket_number
+            app.worker.submit(lambda: queue.ticket(number), self._ticket_refreshed, self._refresh_failed, timeout=10)
+            return
+        app.worker.submit(lambda: (queue.statuses(), queue.serving()), self._fetched, self._refresh_failed, timeout=10)
+
+    def _fetched(self, result: tuple[list[GroupStatus], list[Ticket]]) -> None:
+        self._statuses, self._serving = result
+        app = App.get_running_app()
+        self.updated_text = app.clock().astimezone(app.kiosk_config.timezone).strftime("%H:%M:%S")
+        self._mark_stale()
+        self.render()
+
+    def _refresh_failed(self, error: BaseException) -> None:
+        # The last figures stay on screen, marked as possibly out of date.
+        self.stale = True
+
+    def _mark_stale(self) -> None:
+        # The backend, not ``app.offline``: that mark follows it only every few seconds.
+        self.stale = App.get_running_app().backend.offline
+
+    def render(self) -> None:
+        app = App.get_running_app()
+        self.ids.rows.items = group_lines(self._statuses, self._serving, app.lang)
+        if self.ticket is not None:
+            self._describe(self.ticket)
+
+    # -- my ticket ---------------------------------------------------------------------------------
+
+    def ask_number(self) -> None:
+        self.ids.keypad.clear()
+        self.show("keypad")
+
+    def look_up(self, number: str) -> None:
+        number = number.strip().upper()
+        self.ticket_number = number
+        if not re.match(NUMBER, number):
+            self._unknown(number)
+            return
+        app = App.get_running_app()
+        app.call(lambda: app.queue.ticket(number), self._ticket_found, self._ticket_failed)
+
+    def _ticket_found(self, ticket: Ticket) -> None:
+        self.ticket = ticket
+        self._describe(ticket)
+        self.show("ticket")
+
+    def _ticket_refreshed(self, ticket: Ticket) -> None:
+        # Only while the citizen still looks at this number: the refresh never changes the view.
+        if self.view == "ticket" and ticket.number == self.ticket_number:
+            self.ticket = ticket
+            self._describe(ticket)
+
+    def _ticket_failed(self, error: BaseException) -> None:
+        if isinstance(error, TicketNotFound):
+            self._unknown(self.ticket_number)
+        else:  # the hall server unreachable, a timeout: the notice says so and what to do
+            App.get_running_app().show_error(error)
+
+    def _unknown(self, number: str) -> None:
+        self.ticket = None
+        lang = App.get_running_app().lang
+        self.ticket_state, self.ticket_group, self.ticket_area, self.ticket_priority = "unknown", "", "", False
+        self.ticket_main = tr("qstatus_ticket_unknown", lang, number=number)
+        self.ticket_detail = tr("qstatus_ticket_unknown_hint", lang)
+        self.show("ticket")
+
+    def _describe(self, ticket: Ticket) -> None:
+        app = App.get_running_app()
+        lang = app.lang
+        group = next((g for g in app.kiosk_config.services.groups if g.id == ticket.group_id), None)
+        self.ticket_state = ticket.status.value
+        self.ticket_priority = ticket.is_priority and ticket.status is TicketStatus.WAITING
+        self.ticket_group = app.pick(group.name_zh, group.name_en, lang) if group else ""
+        self.ticket_area = ""
+        if ticket.status is TicketStatus.WAITING:
+            ahead = ticket.people_ahead
+            self.ticket_main = tr({0: "qstatus_ticket_next", 1: "qstatus_one_ahead"}.get(ahead, "people_ahead"), lang,
+                                  n=ahead)
+            self.ticket_detail = wait_phrase(ticket.wait_minutes, lang)
+            self.ticket_area = app.pick(group.wait_area_zh, group.wait_area_en, lang) if group else ""
+        elif ticket.status is TicketStatus.CALLED:
+            self.ticket_main = tr("qstatus_ticket_called", lang, window=ticket.window)
+            self.ticket_detail = tr("qstatus_ticket_called_hint", lang)
+        elif ticket.status is TicketStatus.SERVED:
+            self.ticket_main = tr("qstatus_ticket_served", lang)
+            self.ticket_detail = tr("qstatus_ticket_served_hint", lang)
+        else:
+            self.ticket_main = tr("qstatus_ticket_no_show", lang)
+            self.ticket_detail = tr("qstatus_ticket_no_show_hint", lang)
+
+
+def ticket_letters(app: Any) -> list[str]:
+    """The letter keys of the ticket keypad: every group's prefix and green-channel prefix, and this kiosk's
+    offline series (a whole key, e.g. "XA")."""
+    letters = [p for g in app.kiosk_config.services.groups for p in (g.prefix, g.priority_prefix) if p]
+    offline = app.kiosk_config.kiosk.backend.offline_series
+    return sorted(set(letters)) + ([offline] if offline else [])
