@@ -132,6 +132,8 @@ class QueueStatusScreen(Screen):
     view = StringProperty("overview")
     updated_text = StringProperty("")
     stale = BooleanProperty(False)
+    # The queue has answered (or failed to) at least once since the app started.
+    tried = BooleanProperty(False)
     # The ticket view: its number, state ("waiting", "called", "served", "no_show", "unknown") and texts.
     ticket_number = StringProperty("")
     ticket_state = StringProperty("")
@@ -198,6 +200,7 @@ class QueueStatusScreen(Screen):
 
     def _fetched(self, result: tuple[list[GroupStatus], list[Ticket]]) -> None:
         self._statuses, self._serving = result
+        self.tried = True
         app = App.get_running_app()
         self.updated_text = app.clock().astimezone(app.kiosk_config.timezone).strftime("%H:%M:%S")
         self._mark_stale()
@@ -205,7 +208,7 @@ class QueueStatusScreen(Screen):
 
     def _refresh_failed(self, error: BaseException) -> None:
         # The last figures stay on screen, marked as possibly out of date.
-        self.stale = True
+        self.stale = self.tried = True
 
     def _mark_stale(self) -> None:
         # The backend, not ``app.offline``: that mark follows it only every few seconds.

@@ -223,8 +223,9 @@ def unreachable(app: Any, out: Path, report: dict[str, Any]) -> Generator[float,
         yield from until(lambda: manager.current == "home", "home")
 
         yield from press(home.ids.queue_status)
-        yield from until(lambda: queue.stale, "stale mark", timeout=30)
-        report.setdefault("queue", {})[v] = {"updated": queue.ids.updated.text, "rows": len(queue.ids.rows.items)}
+        yield from until(lambda: queue.stale and queue.tried, "stale mark", timeout=30)
+        report.setdefault("queue", {})[v] = {"updated": queue.ids.updated.text, "rows": len(queue.ids.rows.items),
+                                             "message": queue.ids.unavailable.text}
         yield from shot(out, shots, f"queue-unreachable-{v}")
         yield from press(app.root.ids.home_button)
         yield from until(lambda: manager.current == "home", "home")

@@ -149,9 +149,12 @@ def test_lookups_in_landscape(xvfb_display: str, screenshot_dir: Path, tmp_path:
     assert report["queue"]["en-large"]["overview"][0]["serving"].startswith("Now serving: A004")
 
 
-def test_progress_says_when_the_network_is_down(xvfb_display: str, screenshot_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("offline_series", ["", "XA"])
+def test_progress_says_when_the_network_is_down(xvfb_display: str, screenshot_dir: Path, tmp_path: Path,
+                                                offline_series: str) -> None:
     """A hall kiosk whose hall server does not answer: the lookup ends with the network message and the
-    hall's phone number (not a frozen screen), and the queue figures are marked out of date."""
+    hall's phone number (not a frozen screen). The queue screen says it cannot show the queues; a kiosk with
+    an offline series shows its own figures, marked as possibly out of date."""
     config = tmp_path / "config"
     shutil.copytree(ROOT / "config", config)
     with socket.socket() as s:
@@ -160,14 +163,22 @@ def test_progress_says_when_the_network_is_down(xvfb_display: str, screenshot_di
     (tmp_path / "hall-token").write_text("token-of-this-kiosk\n", encoding="utf-8")
     toml = config / "kiosk.toml"
     text = toml.read_text(encoding="utf-8")
-    assert text.count('queue = "embedded"') == 1 and text.count('hall_url = ""') == 1
+    for key in ('queue = "embedded"', 'hall_url = ""', 'token_file = ""', 'offline_series = ""'):
+        assert text.count(key) == 1, key
     toml.write_text(text.replace('queue = "embedded"', 'queue = "hall"')
                     .replace('hall_url = ""', f'hall_url = "{dead}"')
-                    .replace('token_file = ""', f'token_file = "{tmp_path / "hall-token"}"'), encoding="utf-8")
+                    .replace('token_file = ""', f'token_file = "{tmp_path / "hall-token"}"')
+                    .replace('offline_series = ""', f'offline_series = "{offline_series}"'), encoding="utf-8")
     report = run_ui_scenario(xvfb_display, "lookups_scenario", screenshot_dir, tmp_path / "state", config=config,
                              env={"LOOKUPS_MODE": "unreachable"})
     zh, en = report["progress"]["zh"], report["progress"]["en-large"]
     assert zh["kind"] == "unreachable" and zh["after_retry"] == "unreachable"
     assert "联网" in zh["text"] and "12345" in zh["text"] and zh["phone"] == "咨询电话：12345"
     assert "network" in en["text"] and en["phone"] == "Phone: 12345"
-    assert report["queue"]["zh"]["updated"].startswith("暂时无法连接")
+    queue, queue_en = report["queue"]["zh"], report["queue"]["en-large"]
+    if offline_series:
+        assert queue["updated"].startswith("暂时无法连接") and queue["rows"] == 9 and queue["message"] == ""
+        assert "out of date" in queue_en["updated"]
+    else:
+        assert queue["updated"] == "" and queue["rows"] == 0 and "服务台" in queue["message"]
+        assert "help desk" in queue_en["message"]
