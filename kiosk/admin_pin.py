@@ -169,7 +169,8 @@ class PinGuard:
         if failures >= MAX_TRIES:
             until = self.clock() + self.lockout
             self._write(GuardState(failures, until))
-            log.warning("maintenance PIN wrong %d times: sign-in locked until %s", failures, until.isoformat())
+            log.warning("maintenance PIN wrong %d times: sign-in locked until %s", failures,
+                        f"{until.astimezone(self.tz):%Y-%m-%d %H:%M}")
             raise PinLocked(until.astimezone(self.tz))
         self._write(GuardState(failures, None))
         log.warning("maintenance PIN wrong (%d of %d)", failures, MAX_TRIES)
