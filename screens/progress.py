@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 # Letter keys of the receipt keypad: the letters of the hall's receipt numbers (受理编号 such as SL2026-0001;
 # the dash may be left out, the lookup ignores it).
 RECEIPT_LETTERS = ["S", "L"]
-RECEIPT_MAX = 20
 
 
 @dataclass(frozen=True)
