@@ -30,9 +30,11 @@ KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 
 
 class GuideTab(ButtonBehavior, BoxLayout):
-    """One of the guide's three ways in; the chosen one is filled, the others outlined."""
+    """One of the guide's three ways in (``key``, named by the text ``text_key``); the chosen one is filled,
+    the others outlined."""
 
     key = StringProperty("")
+    text_key = StringProperty("")
     selected = StringProperty("")
 
 
@@ -234,13 +236,11 @@ class GuideScreen(Screen):
                                     for e in guide.life_events()]
         elif view == "group":
             group = guide.group(self.selected)
-            heading, sub, back = (_name(group.name_zh, group.name_en, lang), tr("guide_choose_matter", lang),
-                                  tr("guide_back_groups", lang))
+            heading, back = _name(group.name_zh, group.name_en, lang), tr("guide_back_groups", lang)
             self.choices.choices = [_matter(guide, m, lang, with_group=False) for m in guide.matters_of_group(group.id)]
         elif view == "event":
             event = guide.life_event(self.selected)
-            heading, sub, back = (_name(event.name_zh, event.name_en, lang), tr("guide_choose_matter", lang),
-                                  tr("guide_back_events", lang))
+            heading, back = _name(event.name_zh, event.name_en, lang), tr("guide_back_events", lang)
             self.choices.choices = [_matter(guide, m, lang) for m in guide.matters_of_event(event.id)]
         elif view == "search":
             heading, sub = tr("guide_search_title", lang), tr("guide_search_hint", lang)
