@@ -71,15 +71,11 @@ class PagedChoices(BoxLayout):
         return self.cols * self.rows
 
     def layout(self) -> None:
-        app = App.get_running_app()
-        large = app.large
+        large = App.get_running_app().large
         landscape = self.width > self.height * 1.2
-        self.cols, most = ((3, 2) if landscape else (2, 3)) if large else ((3, 4) if landscape else (2, 5))
-        # No more rows than fit at a button's own height (title, subtitle, info): squeezed, their text spills
-        # over (a landscape screen in large-font mode has room for one row).
-        gap, button = app.theme.space(large), app.theme.button_height(large)
-        room = self.height - button * 0.75 - gap  # less the row of page buttons
-        self.rows = max(1, min(most, int((room + gap) // (button * 1.45 + gap))))
+        # A landscape screen has room for two rows of buttons with title, subtitle and info (one in large-font
+        # mode); more rows squeeze their text until it spills over.
+        self.cols, self.rows = ((3, 1) if landscape else (2, 3)) if large else ((3, 2) if landscape else (2, 5))
         self.show_page(self.page)
 
     def show_page(self, page: int) -> None:

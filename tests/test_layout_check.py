@@ -66,6 +66,8 @@ def _layouts() -> dict[str, tuple[bool, Callable[[], Any]]]:
                             pos=(40, 400), valign="top"))
         box.add_widget(dark("overflow-me: far too long for this box", size_hint=(None, None), size=(120, 40),
                             pos=(40, 250)))
+        box.add_widget(dark("a householder", text_size=(120, None), size_hint=(None, None), size=(120, 120),
+                            pos=(400, 400)))
         box.add_widget(dark("shorten-me: a very long sentence that is cut with dots", shorten=True,
                             text_size=(220, 40), size_hint=(None, None), size=(220, 40), pos=(40, 100)))
         return box
@@ -104,6 +106,8 @@ def _layouts() -> dict[str, tuple[bool, Callable[[], Any]]]:
         parent = painted(FloatLayout(size_hint=(None, None), size=(200, 60), pos=(40, 200)), (0.9, 0.9, 0.9))
         parent.add_widget(dark("sticks-out", size_hint=(None, None), size=(200, 60), pos=(160, 200)))
         box.add_widget(parent)
+        box.add_widget(dark("under-button", size_hint=(None, None), size=(300, 60), pos=(400, 100)))
+        box.add_widget(Button(text="on-top", size_hint=(None, None), size=(300, 80), pos=(560, 40)))
         # Pushed below the window (a layout that ran out of room): the text is not seen at all.
         box.add_widget(dark("pushed-off", size_hint=(None, None), size=(300, 60), pos=(40, -400)))
         return box
@@ -207,6 +211,7 @@ def test_clipped_shortened_and_overflowing_text(found: dict[str, Any]) -> None:
     assert "clipped" in kinds["clip-me"]
     assert "overflow" in kinds["overflow-me:"]
     assert kinds["shorten-me:"] == {"shortened"}
+    assert kinds["a"] == {"broken"}  # 'househ|older': the word is wider than its box
     shortened = next(p for p in found["clipped"]["problems"] if p["kind"] == "shortened")
     assert "..." in shortened["detail"].split("shown as")[1]
 
@@ -232,10 +237,13 @@ def test_low_contrast_and_faint_disabled_text(found: dict[str, Any]) -> None:
 
 def test_overlapping_and_misplaced_text(found: dict[str, Any]) -> None:
     kinds = _kinds(found, "placed")
-    overlap = next(p for p in found["placed"]["problems"] if p["kind"] == "overlap")
-    assert {overlap["widget"], overlap["other"]} == {"Label 'first-label'", "Label 'second-label'"}
+    overlaps = [{p["widget"], p["other"]} for p in found["placed"]["problems"] if p["kind"] == "overlap"]
+    assert {"Label 'first-label'", "Label 'second-label'"} in overlaps
+    assert {"Label 'under-button'", "Button 'on-top'"} in overlaps
     assert "outside" in kinds["sticks-out"]
     assert kinds["pushed-off"] == {"outside"}
+    assert "overlap" in kinds["under-button"]  # a button drawn over text; the button's own text is fine
+    assert "on-top" not in kinds
 
 
 def test_what_is_hidden_on_purpose_is_not_a_problem(found: dict[str, Any]) -> None:

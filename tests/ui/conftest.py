@@ -63,4 +63,14 @@ def run_ui_scenario(display: str, module: str, out: Path, state: Path, size: str
     report = json.loads(report_file.read_text(encoding="utf-8"))
     assert not report["errors"], report["errors"][0] + "\n" + proc.stderr[-3000:]
     assert proc.returncode == 0, proc.stderr[-4000:]
+    problems = layout_problems(out)
+    assert not problems, f"the layout check found {len(problems)} problem(s) in {out}:\n" + "\n".join(problems)
     return report
+
+
+def layout_problems(out: Path) -> list[str]:
+    """What the layout check (``layout_check.py``, run at every ``shot``) found in the screenshots in ``out``,
+    one line each: "NN-name.png: screen: kind: widget: numbers"."""
+    return [f"{path.name.removesuffix('.layout.json')}.png: {problem['message']}"
+            for path in sorted(out.glob("*.layout.json"))
+            for problem in json.loads(path.read_text(encoding="utf-8"))["problems"]]

@@ -48,13 +48,14 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     Clock.schedule_interval(lambda _dt: alive.__setitem__("ticks", alive["ticks"] + 1), 0.1)
     Window.bind(on_touch_down=lambda *_: alive.__setitem__("touches", alive["touches"] + 1))
     real_status = app.desk.printer.status
-    app.queue.statuses = gate.hanging(app.queue.statuses)
+    app.backend.queue.statuses = gate.hanging(app.backend.queue.statuses)
 
     def liveness() -> dict[str, int]:
         return {"frames": Clock.frames, "ticks": alive["ticks"], "touches": alive["touches"]}
 
     # The queue's figures never come: the group buttons say they are still loading, and still work.
     yield from until(lambda: manager.current == "home", "home screen")
+    yield 0.5  # the layout settles before the first tap
     yield from tap(manager.get_screen("home").ids.take_number)
     yield from until(lambda: manager.current == "groups" and gate.waiting >= 1, "group choice asking for figures")
     yield from shot(out, report["screenshots"], "groups-figures-hanging")

@@ -4,8 +4,9 @@ It walks the widgets a person can see (the top window layer down to the first op
 rest; nothing with opacity 0, no size, or outside the window or a scroll view's viewport) and reports:
 
 - ``overflow``: a label's rendered text is larger than its box; ``shortened``: text cut with "..." because it
-  does not fit; ``clipped``: lines dropped because the text's height is fixed; ``outside``: text drawn beyond
-  its parent or the window; ``overlap``: two labels' text on top of each other;
+  does not fit; ``clipped``: lines dropped because the text's height is fixed; ``broken``: a word split across
+  two lines because it is wider than the box; ``outside``: text drawn beyond its parent or the window;
+  ``overlap``: two labels' text, or text and a button that is not its own, on top of each other;
 - ``target``: in large-font mode, an enabled touch target (any ``ButtonBehavior``: buttons, keypad keys)
   smaller than 15 mm in either direction on the configured screen (``[display]`` size and diagonal);
 - ``contrast``: text colour against the background drawn behind it (sampled from the screenshot inside the
@@ -15,6 +16,7 @@ rest; nothing with opacity 0, no size, or outside the window or a scroll view's 
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -138,14 +140,20 @@ def _walk(widget: Widget, opacity: float, clip: Rect, scrolled: bool, seen: list
         _walk(child, opacity, visible if stencil else clip, scrolled or stencil, seen, lost)
 
 
+def _ancestors(widget: Widget) -> Iterator[Widget]:
+    """``widget`` and the widgets it is in, up to the window."""
+    node: Widget | None = widget
+    while node is not None and node is not node.parent:
+        yield node
+        node = node.parent
+
+
 def widget_id(widget: Widget) -> str:
     """The kv id a rule gave ``widget`` (ids live on the rule's root, an ancestor), or ''."""
-    node = widget.parent
-    while node is not None and node is not node.parent:
+    for node in _ancestors(widget.parent) if widget.parent is not None else ():
         for name, value in getattr(node, "ids", {}).items():
             if value is widget or getattr(value, "__ref__", None) is widget:
                 return str(name)
-        node = node.parent
     return ""
 
 
@@ -189,6 +197,21 @@ def _laid_out(label: Label) -> str:
     return "".join(word.text for line in label._label._cached_lines for word in line.words)
 
 
+def broken_word(label: Label) -> str:
+    """A Latin word that the wrapping split across two lines (Kivy breaks a word that is wider than the
+    box; Chinese text may break between any two characters), e.g. 'housin|g'; '' when there is none."""
+    lines = [" ".join(w.text for w in line.words) for line in label._label._cached_lines]
+    for first, second in itertools.pairwise(lines):
+        before, after = first.split(), second.split()
+        if not (before and after):
+            continue
+        end, start = before[-1], after[0]
+        latin = end[-1].isascii() and end[-1].isalnum() and start[0].isascii() and start[0].isalnum()
+        if latin and end + start in label.text and not any(f"{end}{gap}{start}" in label.text for gap in " \n"):
+            return f"{end}|{start}"
+    return ""
+
+
 def _dropped_text(label: Label) -> bool:
     """Some of the text was not laid out (a fixed text height or max_lines cut lines off)."""
     text = _MARKUP.sub("", label.text) if label.markup else label.text
@@ -228,6 +251,7 @@ class Checker:
                 if self.large:
                     self.target(item)
         self.overlaps(boxes)
+        self.covered(boxes, [item for item in seen if isinstance(item.widget, ButtonBehavior)])
         return self.problems
 
     def label(self, item: Seen) -> Rect | None:
@@ -243,6 +267,9 @@ class Checker:
         elif _dropped_text(label):
             self.report("clipped", label, "lines of the text are cut off by its fixed height",
                         box_px=[label.width, label.height])
+        if split := broken_word(label):
+            self.report("broken", label, f"a word is split across lines ({split!r}): the box is narrower than "
+                        f"the word", box_px=[label.width, label.height])
         box = text_box(label)
         parent = label.parent
         limits = [("the window", self.window)]
@@ -295,6 +322,17 @@ class Checker:
         away = [rgb for _n, rgb in ranked if math.dist(rgb, text) > TEXT_LIKE]
         rgb = away[0] if away else ranked[0][1]
         return (rgb[0] / 255, rgb[1] / 255, rgb[2] / 255)
+
+    def covered(self, boxes: list[tuple[Seen, Rect]], buttons: list[Seen]) -> None:
+        """Text that a button (not its own) lies on: one of them hides the other."""
+        for item, box in boxes:
+            mine = {id(w) for w in _ancestors(item.widget)}
+            for button in buttons:
+                area = button.rect.intersection(button.clip)
+                common = area.intersection(box) if area is not None and id(button.widget) not in mine else None
+                if common is not None and common.w > SLACK_PX and common.h > SLACK_PX:
+                    self.report("overlap", item.widget, f"text and {describe(button.widget)} overlap by "
+                                f"{common.w:.0f}x{common.h:.0f} px", other=describe(button.widget))
 
     def overlaps(self, boxes: list[tuple[Seen, Rect]]) -> None:
         for i, (first, a) in enumerate(boxes):

@@ -23,6 +23,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
 
     # Standard mode: through two screens without a word.
     yield from until(lambda: manager.current == "home", "home screen")
+    yield from shot(out, report["screenshots"], "home-standard-silent")  # and the layout has settled
     yield from tap(home.ids.take_number)
     yield from until(lambda: manager.current == "groups", "group choice")
     yield from shot(out, report["screenshots"], "groups-standard-silent")
@@ -34,6 +35,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     yield from tap(manager.get_screen("groups").button("general"))
     yield from until(lambda: manager.current == "identify", "ID card prompt")
     yield from said(2, "the card prompt")
+    yield from shot(out, report["screenshots"], "identify-large-spoken")
     yield from tap(manager.get_screen("identify").ids.skip)
     yield from until(lambda: manager.current == "result", "ticket")
     yield from said(3, "the ticket number")

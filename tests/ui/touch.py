@@ -34,7 +34,11 @@ class Tap(MotionEvent):
 
 
 def tap(widget: Any) -> Generator[float, None, None]:
-    """Press the middle of ``widget`` and lift the finger; yields the delays a Clock-driven scenario waits."""
+    """Press the middle of ``widget`` and lift the finger; yields the delays a Clock-driven scenario waits.
+    Waits first for a screen change to finish: Kivy's ScreenManager ignores touches while it fades."""
+    manager = getattr(App.get_running_app(), "manager", None)
+    while manager is not None and manager.transition.is_active:
+        yield 0
     x, y = widget.to_window(*widget.center)
     touch = Tap(x, y)
     EventLoop.post_dispatch_input("begin", touch)
@@ -56,11 +60,18 @@ def shot(out: Path, names: list[str], name: str, settle: float = 0.5) -> Generat
     """Save a screenshot as ``out/NN-name.png`` once fades and texture uploads have settled, and the layout
     check of what it shows as ``out/NN-name.layout.json`` (see ``layout_check``)."""
     yield settle
+    app = App.get_running_app()
+    while app.manager.transition.is_active:
+        yield 0
+    # The screenshot reads the last frame drawn: let two frames show the state the check will look at
+    # (on a loaded machine a frame can lag well behind the clock).
+    yield 0
+    yield 0
     path = out / f"{len(names) + 1:02d}-{name}.png"
     # Window.screenshot appends a counter to the name; keep the name the report gives.
     Path(Window.screenshot(name=str(path))).rename(path)
     names.append(path.name)
-    checked = check_app(App.get_running_app(), path)
+    checked = check_app(app, path)
     path.with_suffix(".layout.json").write_text(json.dumps(checked, ensure_ascii=False, indent=1), encoding="utf-8")
     yield 0.05
 
