@@ -43,6 +43,6 @@ def test_domains_are_po_files_in_both_languages() -> None:
 
 def test_lookup() -> None:
     assert tr("people_ahead", "zh", n=3) == "前面还有 3 人"
-    assert tr("people_ahead", "en", n=3) == "3 people ahead of you"
+    assert tr("people_ahead", "en", n=3) == "People ahead of you: 3"
     with pytest.raises(MissingText):
         tr("no_such_key", "zh")

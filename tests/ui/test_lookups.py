@@ -138,9 +138,8 @@ def test_lookups_in_landscape(xvfb_display: str, screenshot_dir: Path, tmp_path:
                               monkeypatch: pytest.MonkeyPatch) -> None:
     state = tmp_path / "state"
     seed(state, monkeypatch)
-    # The keypad flows are left out in large-font mode: the shared Keypad does not fit that screen yet.
     report = run_ui_scenario(xvfb_display, "lookups_scenario", screenshot_dir, state, size="1920x1080",
-                             env={"LOOKUPS_VARIANTS": "zh,en-large", "LOOKUPS_NO_KEYPAD": "en-large"}, timeout=600)
+                             env={"LOOKUPS_VARIANTS": "zh,en-large"}, timeout=600)
     assert set(report["progress"]) == {"zh", "en-large"}
     assert report["queue"]["zh"]["tickets"]["A003"]["state"] == "called"
     assert report["progress"]["zh"]["receipt"]["cards"][0]["matter"] == "二手房转移登记"
