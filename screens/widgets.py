@@ -55,12 +55,16 @@ class PagedChoices(BoxLayout):
     pages = NumericProperty(1)
     cols = NumericProperty(2)
     rows = NumericProperty(5)
+    # A screen that gives the list less than the whole height (tabs, a keyboard) caps the rows, so its
+    # buttons keep room for their text; 0: no cap.
+    max_rows = NumericProperty(0)
     __events__ = ("on_choose",)
 
     def on_kv_post(self, _base: Any) -> None:
         app = App.get_running_app()
         app.bind(large=lambda *_: self.layout(), lang=lambda *_: self.layout())
-        self.bind(choices=lambda *_: self.show_page(self.page), size=lambda *_: self.layout())
+        self.bind(choices=lambda *_: self.show_page(self.page), size=lambda *_: self.layout(),
+                  max_rows=lambda *_: self.layout())
         self.buttons: list[BigButton] = []
         self.layout()
 
@@ -75,7 +79,8 @@ class PagedChoices(BoxLayout):
         landscape = self.width > self.height * 1.2
         # A landscape screen has room for two rows of buttons with title, subtitle and info (one in large-font
         # mode); more rows squeeze their text until it spills over.
-        self.cols, self.rows = ((3, 1) if landscape else (2, 3)) if large else ((3, 2) if landscape else (2, 5))
+        self.cols, rows = ((3, 1) if landscape else (2, 3)) if large else ((3, 2) if landscape else (2, 5))
+        self.rows = min(rows, self.max_rows) if self.max_rows else rows
         self.show_page(self.page)
 
     def show_page(self, page: int) -> None:
