@@ -21,7 +21,7 @@ from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
-from kivy.uix.screenmanager import FadeTransition, ScreenManager
+from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from drivers.card.base import (
     CardEvent,
@@ -143,7 +143,9 @@ class KioskApp(App):
         self.manager: ScreenManager = root.ids.manager
         for name in sorted(SCREENS, key=lambda n: n != "home"):  # home first: the screen shown at start
             self.manager.add_widget(SCREENS[name](name=name))
-        self.manager.transition = FadeTransition(duration=0.15)
+        # No fade: under software GL (no GPU in a kiosk PC) every fade kept its render targets, and memory grew
+        # from 0.36 to 1.5 GB over 1,000 tickets (benchmarks/bench_memory.py).
+        self.manager.transition = NoTransition()
         self.manager.bind(current=self.speak_prompt)
         Window.bind(size=lambda _w, size: setattr(self.theme, "window_short_side", min(size)))
         return root

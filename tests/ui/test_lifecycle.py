@@ -149,6 +149,7 @@ def test_config_changes_reach_the_running_app_between_sessions(running_app, tmp_
 
     # A valid change, applied while a citizen is on the group screen: it waits for the session to end.
     _command(proc, "go groups")
+    proc.lines.wait_for("screen groups")
     changed = tmp_path / "kiosk.toml"
     changed.write_text((config_dir / "kiosk.toml").read_text(encoding="utf-8")
                        .replace("示范市政务服务中心", "新城区政务服务中心"), encoding="utf-8")
