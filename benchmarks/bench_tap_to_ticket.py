@@ -45,7 +45,7 @@ def scenario(app: Any) -> Generator[float, None, None]:
         app.go_home()
         app.go("groups")
         yield 0.3
-        yield from tap(groups.buttons["general"])
+        yield from tap(groups.button("general"))
         skip = manager.get_screen("identify").ids.skip
         x, y = skip.to_window(*skip.center)
         presses = tap(skip)
