@@ -34,6 +34,9 @@ from kiosk.queue.model import Priority, Ticket
 from kiosk.queue.schema import appointments, delivered_keys, tickets
 from kiosk.queue.service import LocalQueueService, _as_utc
 
+# The codes this service makes: digits only, so a citizen types them on the kiosk's keypad.
+CODE_DIGITS = 8
+
 
 def read_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
     """The header and rows of a CSV text (a UTF-8 BOM is ignored); ``InvalidRecord`` when it is not CSV."""
@@ -133,7 +136,7 @@ class AppointmentService:
         identity = None
         if new.id_number:
             identity = Identity.from_id_number(new.id_number, today=now.astimezone(self._tz).date())
-        code = new.code.strip() or f"{secrets.randbelow(10**8):08d}"
+        code = new.code.strip() or f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         if not 1 <= len(code) <= 32:
             raise InvalidRecord("code must have 1-32 characters")
         return dict(code=code, group_id=new.group_id, matter_id=new.matter_id,

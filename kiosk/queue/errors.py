@@ -127,7 +127,8 @@ class AppointmentNotFound(KioskError):
 
 class _CheckInWindow(KioskError):
     """A refusal that tells the booked time, so the citizen knows when to come (back). The times are the
-    hall's local times (the service passes them so, and the hall server's error detail keeps their offset)."""
+    hall's local times (the service passes them so, and the hall server's error detail keeps their offset),
+    shown as hours and minutes only: a kiosk checks in only today's appointments."""
 
     zh_text = ""
     en_text = ""
@@ -138,22 +139,22 @@ class _CheckInWindow(KioskError):
         self.opens_at = opens_at
 
     def message(self, lang: str = "zh") -> str:
-        if lang == "zh":
-            return self.zh_text.format(start=moment(self.starts_at, "zh"), opens=moment(self.opens_at, "zh"))
-        return self.en_text.format(start=moment(self.starts_at, "en"), opens=moment(self.opens_at, "en"))
+        text = self.zh_text if lang == "zh" else self.en_text
+        return text.format(start=f"{self.starts_at:%H:%M}", opens=f"{self.opens_at:%H:%M}")
 
 
 class CheckInTooEarly(_CheckInWindow):
     code = "check_in_too_early"
-    zh_text = "您预约的时间是{start}，现在还不能签到。请于{opens}以后再来签到。"
-    en_text = "Your appointment is at {start}, too early to check in now. Please check in from {opens}."
+    # The spaces around the times let a narrow line break there rather than inside a time.
+    zh_text = "您预约的时间是今天 {start}，现在还不能签到。请于 {opens} 以后再来签到。"
+    en_text = "Your appointment is today at {start}, too early to check in now. Please check in from {opens}."
 
 
 class CheckInTooLate(_CheckInWindow):
     code = "check_in_too_late"
-    zh_text = "您预约的时间{start}已过，签到时间已结束。请直接取普通号办理，或咨询工作人员。"
-    en_text = ("Your appointment at {start} has passed and check-in has closed. Please take an ordinary number, "
-               "or ask a member of staff.")
+    zh_text = "您预约的时间（今天 {start}）已过，签到时间已结束。请直接取普通号办理，或咨询工作人员。"
+    en_text = ("Your appointment today at {start} has passed and check-in has closed. Please take an ordinary "
+               "number, or ask a member of staff.")
 
 
 class AlreadyCheckedIn(KioskError):
@@ -203,7 +204,7 @@ class InvalidPhone(KioskError):
     """A call-back number that is not a mainland mobile number."""
 
     code = "invalid_phone"
-    zh = "手机号码应为 11 位数字，以 1 开头，请核对后重新输入。"
+    zh = "手机号码应为11位数字，以1开头，请核对后重新输入。"
     en = "A mobile number has 11 digits and starts with 1. Please check it and type it again."
 
 

@@ -79,8 +79,8 @@ class Reason(StrEnum):
 REASON_TEXT: dict[Reason, tuple[str, str]] = {
     Reason.LONG_WAIT: ("等候时间长", "Long wait"),
     Reason.STAFF_ATTITUDE: ("工作人员态度", "Staff attitude"),
-    Reason.UNCLEAR_MATERIALS: ("材料要求不清楚", "Unclear document requirements"),
-    Reason.SLOW_SERVICE: ("办理时间长", "Service took too long"),
+    Reason.UNCLEAR_MATERIALS: ("材料要求不清楚", "Unclear requirements"),
+    Reason.SLOW_SERVICE: ("办理时间长", "Took too long"),
     Reason.SYSTEM_FAULT: ("系统故障", "System fault"),
     Reason.OTHER: ("其他", "Other"),
 }
