@@ -145,14 +145,15 @@ class _CheckInWindow(KioskError):
 
 class CheckInTooEarly(_CheckInWindow):
     code = "check_in_too_early"
-    # The spaces around the times let a narrow line break there rather than inside a time.
-    zh_text = "您预约的时间是今天 {start}，现在还不能签到。请于 {opens} 以后再来签到。"
+    # The spaces let a narrow line break there (after punctuation, around a time) rather than inside a time or
+    # before a full stop.
+    zh_text = "您预约的时间是今天 {start}， 现在还不能签到。 请于 {opens} 以后再来签到。"
     en_text = "Your appointment is today at {start}, too early to check in now. Please check in from {opens}."
 
 
 class CheckInTooLate(_CheckInWindow):
     code = "check_in_too_late"
-    zh_text = "您预约的时间（今天 {start}）已过，签到时间已结束。请直接取普通号办理，或咨询工作人员。"
+    zh_text = "您预约的时间（今天 {start}）已过， 签到时间已结束。 请直接取普通号办理， 或咨询工作人员。"
     en_text = ("Your appointment today at {start} has passed and check-in has closed. Please take an ordinary "
                "number, or ask a member of staff.")
 
