@@ -372,10 +372,10 @@ class DisplayConfig(Strict):
     fullscreen: bool = False
     width: Annotated[int, Field(ge=480, le=7680)] = 1080
     height: Annotated[int, Field(ge=480, le=7680)] = 1920
-
-
     # The panel's diagonal: with width and height it gives millimetres per pixel (touch targets of 15 mm).
     diagonal_inches: Annotated[float, Field(ge=7, le=110)] = 21.5
+
+
 class AccessibilityConfig(Strict):
     large_font_default: bool = False
     large_font_scale: Annotated[float, Field(ge=1.1, le=2.5)] = 1.5
@@ -384,13 +384,13 @@ class AccessibilityConfig(Strict):
     # A screen left untouched this long returns home (with a 10-second countdown a touch cancels).
     idle_seconds: Annotated[int, Field(ge=20, le=1800)] = 60
     large_font_idle_seconds: Annotated[int, Field(ge=20, le=1800)] = 120
-
-
     # Spoken prompts in large-font mode (espeak-ng, when installed), at this many words per minute.
     speech: bool = True
     speech_rate: Annotated[int, Field(ge=80, le=400)] = 140
     # Empty: play on the sound card. A folder: write each prompt there as a WAV file instead (no sound card).
     speech_wav_dir: str = ""
+
+
 class CallingConfig(Strict):
     """How windows call numbers (hall server and embedded queue alike)."""
 
