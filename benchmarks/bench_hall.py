@@ -15,7 +15,6 @@ Prints figures only.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
 import tempfile
@@ -24,8 +23,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from hall_bench_setup import pct, roomy_config
+
 from kiosk.backend.hall_client import HallClient
-from kiosk.config import BUNDLED_CONFIG_DIR, load_config
 from kiosk.hall.accounts import AccountStore, Role
 from kiosk.hall.devtools import ServerProcess, TemporaryPostgres
 from kiosk.queue.store import open_engine, sqlite_url
@@ -34,24 +34,6 @@ GROUPS = ("general", "medins", "social", "tax")
 WINDOWS = ("1", "2", "3", "4", "5", "11", "12", "13", "14", "24", "25", "15", "6", "16", "26")
 PASSWORD = "bench password"
 DEMO_TIME = "2026-11-24 10:00"
-
-
-def pct(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, int(round(share * len(ordered) + 0.5)) - 1)] if ordered else float("nan")
-
-
-def bench_config(tmp: Path) -> Path:
-    """The shipped configuration with quotas large enough for any run (and four-digit numbers)."""
-    target = tmp / "config"
-    shutil.copytree(BUNDLED_CONFIG_DIR, target)
-    services = target / "services.toml"
-    text = services.read_text(encoding="utf-8")
-    for quota in ("300", "200", "150", "120", "60"):
-        text = text.replace(f"daily_quota = {quota}\n", "daily_quota = 9999\nnumber_digits = 4\n")
-    services.write_text(text, encoding="utf-8")
-    load_config(target)
-    return target
 
 
 def run_threads(count: int, work: Callable[[int], None]) -> float:
@@ -81,7 +63,7 @@ def run_threads(count: int, work: Callable[[int], None]) -> float:
 
 def one_run(backend: str, kiosks: int, tickets: int, windows: int, servers: int, tmp: Path,
             pg: TemporaryPostgres | None) -> dict[str, float]:
-    config_dir = bench_config(tmp)
+    config_dir = roomy_config(tmp).source_dir
     if backend == "sqlite":
         url = sqlite_url(tmp / "hall.sqlite3")
     else:

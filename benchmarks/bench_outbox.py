@@ -15,7 +15,6 @@ figures are for comparing, not absolute. Prints figures only.
 from __future__ import annotations
 
 import argparse
-import shutil
 import socket
 import statistics
 import sys
@@ -24,10 +23,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from hall_bench_setup import pct, roomy_config
+
 from kiosk.backend.hall_client import HallClient
 from kiosk.backend.resilient import OutboxRatings, ResilientQueue
 from kiosk.clock import shifted_clock
-from kiosk.config import BUNDLED_CONFIG_DIR, KioskConfig, load_config
 from kiosk.hall.accounts import AccountStore, Role
 from kiosk.hall.devtools import ServerProcess
 from kiosk.queue.service import LocalQueueService
@@ -35,23 +35,6 @@ from kiosk.queue.store import open_engine, sqlite_url
 
 DEMO_TIME = "2026-11-24 10:00"
 GROUPS = ("general", "medins", "social", "tax")
-
-
-def pct(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, int(round(share * len(ordered) + 0.5)) - 1)] if ordered else float("nan")
-
-
-def bench_config(tmp: Path) -> KioskConfig:
-    """The shipped configuration with quotas large enough for any run (and four-digit numbers)."""
-    target = tmp / "config"
-    shutil.copytree(BUNDLED_CONFIG_DIR, target)
-    services = target / "services.toml"
-    text = services.read_text(encoding="utf-8")
-    for quota in ("300", "200", "150", "120", "60"):
-        text = text.replace(f"daily_quota = {quota}\n", "daily_quota = 9999\nnumber_digits = 4\n")
-    services.write_text(text, encoding="utf-8")
-    return load_config(target)
 
 
 def dead_url() -> str:
@@ -62,7 +45,7 @@ def dead_url() -> str:
 
 def one_run(entries: int, issues: int, tmp: Path) -> tuple[float, list[float], list[float]]:
     """Seconds to drain ``entries``; online and offline issue latencies in ms."""
-    config = bench_config(tmp)
+    config = roomy_config(tmp)
     hall_url = sqlite_url(tmp / "hall.sqlite3")
     engine = open_engine(hall_url)
     token = AccountStore(engine).add_device("K1", Role.KIOSK)

@@ -476,7 +476,8 @@ class BackendConfig(Strict):
     # request_budget_seconds, the longest a citizen waits for one call to the hall server.
     retries: Annotated[int, Field(ge=0, le=5)] = 2
     retry_backoff_seconds: Annotated[float, Field(ge=0, le=5)] = 0.25
-    # At most 9 s: taking a number may need two calls (hand-over, issue) and the screen waits 20 s at most.
+    # At most 9 s: the screen waits 20 s at most for a number, and after a hall call that ran out of time the
+    # kiosk still has to issue an offline number and print it.
     request_budget_seconds: Annotated[float, Field(gt=0, le=9)] = 9.0
     # How often a hall kiosk asks for a newer catalogue (service guides) besides at start; 0: at start only.
     catalogue_sync_seconds: Annotated[int, Field(ge=0, le=86400)] = 300

@@ -157,18 +157,15 @@ def hall_report(config: KioskConfig) -> HallReport:
 
 def outbox_report(config: KioskConfig) -> OutboxReport:
     """Numbers and ratings made while the hall server was away, waiting for it (or refused by it)."""
-    backend = config.kiosk.backend
-    if backend.queue != "hall" or not backend.offline_series:
-        return OutboxReport(0, 0, "", "no outbox (no offline numbering configured)")
-    from kiosk.backend.resilient import Outbox
-    from kiosk.clock import utc_now
-    from kiosk.queue.store import open_engine, sqlite_url
-    from kiosk.state import StateDir
+    from kiosk.backend.resilient import outbox_for_config
 
-    outbox = Outbox(open_engine(sqlite_url(StateDir.for_config(config).database)), utc_now)
+    outbox = outbox_for_config(config)
+    if outbox is None:
+        return OutboxReport(0, 0, "", "no outbox (no offline numbering configured)")
+    series = config.kiosk.backend.offline_series
     pending, dead = outbox.pending_count(), len(outbox.dead())
-    return OutboxReport(pending, dead, backend.offline_series,
-                        f"{pending} waiting for the hall server, {dead} refused by it (series {backend.offline_series})")
+    return OutboxReport(pending, dead, series,
+                        f"{pending} waiting for the hall server, {dead} refused by it (series {series})")
 
 
 def disk_report(state_dir: Path) -> DiskReport:

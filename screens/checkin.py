@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.app import App
-from kivy.properties import NumericProperty, OptionProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
+from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.desk import IssueOutcome
@@ -15,43 +14,6 @@ from kiosk.identity import Identity
 from kiosk.queue.appointments import CODE_DIGITS
 from screens.app import qr_png
 from screens.registry import kiosk_screen
-
-
-class StepBox(BoxLayout):
-    """A vertical box whose height follows ``mode``: "grow" takes its share of the space, "fit" is as tall as its
-    content (0 when empty: a spacer), "hidden" has no height, is invisible and deaf to touches (its hidden
-    buttons keep their old places, and a disabled button swallows a touch that lands on it).
-
-    Used by the check-in and rating screens, which show one step at a time. The height is set here on every
-    change of mode: a layout leaves a widget whose size hint becomes None at the height it last gave it, so a
-    kv rule like ``height: 0`` (evaluated once) would not do."""
-
-    mode = OptionProperty("grow", options=("grow", "fit", "hidden"))
-
-    def on_kv_post(self, _base: Any) -> None:
-        self.bind(minimum_height=lambda *_: self._apply())
-        self._apply()
-
-    def on_mode(self, *_: Any) -> None:
-        self._apply()
-
-    def _apply(self) -> None:
-        hidden = self.mode == "hidden"
-        self.size_hint_y = 1 if self.mode == "grow" else None
-        if self.mode != "grow":
-            self.height = 0 if hidden else self.minimum_height
-        # Not ``disabled``: hidden, it takes no touches anyway, and toggling ``disabled`` on a box whose buttons
-        # toggle their own (a keypad's OK) can leave one of their labels disabled, swallowing every touch.
-        self.opacity = 0 if hidden else 1
-
-    def on_touch_down(self, touch: Any) -> bool:
-        return bool(self.mode != "hidden" and super().on_touch_down(touch))
-
-    def on_touch_move(self, touch: Any) -> bool:
-        return bool(self.mode != "hidden" and super().on_touch_move(touch))
-
-    def on_touch_up(self, touch: Any) -> bool:
-        return bool(self.mode != "hidden" and super().on_touch_up(touch))
 
 
 @kiosk_screen("checkin")

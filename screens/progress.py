@@ -22,7 +22,7 @@ from kiosk.errors import KioskError
 from kiosk.identity import Identity
 from kiosk.queue.errors import ProgressNotFound
 from kiosk.queue.progress import ProgressRecord, ProgressUnavailable, Stage, Step
-from screens.queue_status import PagedRows, place  # noqa: F401  (PagedRows: the pages of application cards)
+from screens.queue_status import place
 from screens.registry import kiosk_screen
 from screens.texts import other, tr
 from screens.worker import OperationTimedOut

@@ -1,9 +1,6 @@
 """Queue status (排队情况): every service group's waiting count, the numbers at the windows now and the
 estimated wait, refreshed on the worker while the screen is on show; "my number" on the keypad shows one
 ticket's state (people ahead and wait, the window it is called to, served, missed, unknown).
-
-``PagedRows`` (pages of large rows with previous/next, never a scrolling list) is shared with the progress
-screen.
 """
 
 from __future__ import annotations
@@ -14,9 +11,7 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.factory import Factory
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.queue.errors import TicketNotFound
@@ -29,58 +24,6 @@ from screens.texts import tr
 REFRESH_SECONDS = 5.0
 # Numbers at the windows shown per group; the rest are counted ("and 2 more").
 SERVING_SHOWN = 2
-
-
-class PagedRows(BoxLayout):
-    """Rows of information (not choices) in pages with previous/next and "page 1 of 3".
-
-    ``viewclass`` names the row widget (``item`` and ``row_height`` properties, height at least its
-    ``minimum_height`` and ``row_height``); ``items`` are what
-    the rows show; ``per_page`` rows a page in ``cols`` columns, from the top. Rows are updated in place
-    when the items change, so a refresh does not rebuild the page under a finger."""
-
-    items = ListProperty([])
-    viewclass = StringProperty("")
-    per_page = NumericProperty(4)
-    cols = NumericProperty(1)
-    page = NumericProperty(0)
-    pages = NumericProperty(1)
-
-    def on_kv_post(self, _base: Any) -> None:
-        self.bind(items=lambda *_: self.show_page(self.page), per_page=lambda *_: self.show_page(self.page),
-                  cols=lambda *_: self.show_page(self.page))
-        self.show_page(0)
-
-    def show_page(self, page: int) -> None:
-        per_page = max(1, int(self.per_page))
-        self.pages = max(1, -(-len(self.items) // per_page))
-        self.page = min(max(0, page), self.pages - 1)
-        shown = self.items[self.page * per_page:(self.page + 1) * per_page]
-        grid = self.ids.rows
-        rows = self.rows()
-        if len(rows) != len(shown):
-            grid.clear_widgets()
-            rows = [Factory.get(self.viewclass)() for _ in shown]
-            for row in rows:
-                row.bind(minimum_height=lambda *_: self._equalise())
-                grid.add_widget(row)
-        for row, item in zip(rows, shown, strict=True):
-            row.item = item
-        self._equalise()
-
-    def _equalise(self) -> None:
-        """Rows side by side get the height of the tallest (``row_height``), so that their tops line up."""
-        rows = self.rows()
-        cols = max(1, int(self.cols))
-        for start in range(0, len(rows), cols):
-            line = rows[start:start + cols]
-            tallest = max(r.minimum_height for r in line)
-            for r in line:
-                r.row_height = tallest if cols > 1 else 0
-
-    def rows(self) -> list[Any]:
-        """The row widgets of the page on show, top to bottom (tests read them)."""
-        return list(reversed(self.ids.rows.children))
 
 
 def place(widget: Any, parent: Any) -> None:

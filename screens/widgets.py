@@ -1,4 +1,5 @@
-"""Shared widgets: the root layout (top bar, screens, simulation bar) and the busy and notice overlays."""
+"""Shared widgets: big buttons, paged lists and rows, the keypad, step boxes, the root layout (top bar, screens,
+simulation bar) and the overlays."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from kivy.app import App
 from kivy.factory import Factory
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -34,6 +35,12 @@ class BigButton(ButtonBehavior, BoxLayout):
     tone = StringProperty("primary")
 
 
+def clamp_page(page: int, count: int, per_page: int) -> tuple[int, int]:
+    """``page`` brought into range, and the number of pages (at least one) for ``count`` entries."""
+    pages = max(1, -(-count // per_page))
+    return min(max(0, page), pages - 1), pages
+
+
 @dataclass(frozen=True)
 class Choice:
     """One entry of a ``PagedChoices``: ``key`` is what ``on_choose`` reports."""
@@ -43,6 +50,14 @@ class Choice:
     subtitle: str = ""
     info: str = ""
     disabled: bool = False
+
+
+class PageBar(BoxLayout):
+    """Previous, "page 1 of 3" and next under a paged list: ``pager`` is the list (``page``, ``pages``,
+    ``show_page``). It has no height and takes no touches when there is one page only."""
+
+    # rebind: the bar's kv rules read ``pager.page`` and must follow the list set after they were bound.
+    pager = ObjectProperty(None, rebind=True, allownone=True)
 
 
 class PagedChoices(BoxLayout):
@@ -84,8 +99,7 @@ class PagedChoices(BoxLayout):
         self.show_page(self.page)
 
     def show_page(self, page: int) -> None:
-        self.pages = max(1, -(-len(self.choices) // self.per_page()))
-        self.page = min(max(0, page), self.pages - 1)
+        self.page, self.pages = clamp_page(page, len(self.choices), self.per_page())
         start = self.page * self.per_page()
         shown = self.choices[start:start + self.per_page()]
         if [b.choice_key for b in self.buttons] != [c.key for c in shown] or len(self.ids.grid.children) != self.per_page():
@@ -111,6 +125,94 @@ class PagedChoices(BoxLayout):
     def button_for(self, key: str) -> BigButton | None:
         """The button of ``key`` on the page on show (tests tap it)."""
         return next((b for b in self.buttons if b.choice_key == key), None)
+
+
+class PagedRows(BoxLayout):
+    """Rows of information (not choices) in pages with previous/next and "page 1 of 3".
+
+    ``viewclass`` names the row widget (``item`` and ``row_height`` properties, height at least its
+    ``minimum_height`` and ``row_height``); ``items`` are what
+    the rows show; ``per_page`` rows a page in ``cols`` columns, from the top. Rows are updated in place
+    when the items change, so a refresh does not rebuild the page under a finger."""
+
+    items = ListProperty([])
+    viewclass = StringProperty("")
+    per_page = NumericProperty(4)
+    cols = NumericProperty(1)
+    page = NumericProperty(0)
+    pages = NumericProperty(1)
+
+    def on_kv_post(self, _base: Any) -> None:
+        self.bind(items=lambda *_: self.show_page(self.page), per_page=lambda *_: self.show_page(self.page),
+                  cols=lambda *_: self.show_page(self.page))
+        self.show_page(0)
+
+    def show_page(self, page: int) -> None:
+        per_page = max(1, int(self.per_page))
+        self.page, self.pages = clamp_page(page, len(self.items), per_page)
+        shown = self.items[self.page * per_page:(self.page + 1) * per_page]
+        grid = self.ids.rows
+        rows = self.rows()
+        if len(rows) != len(shown):
+            grid.clear_widgets()
+            rows = [Factory.get(self.viewclass)() for _ in shown]
+            for row in rows:
+                row.bind(minimum_height=lambda *_: self._equalise())
+                grid.add_widget(row)
+        for row, item in zip(rows, shown, strict=True):
+            row.item = item
+        self._equalise()
+
+    def _equalise(self) -> None:
+        """Rows side by side get the height of the tallest (``row_height``), so that their tops line up."""
+        rows = self.rows()
+        cols = max(1, int(self.cols))
+        for start in range(0, len(rows), cols):
+            line = rows[start:start + cols]
+            tallest = max(r.minimum_height for r in line)
+            for r in line:
+                r.row_height = tallest if cols > 1 else 0
+
+    def rows(self) -> list[Any]:
+        """The row widgets of the page on show, top to bottom (tests read them)."""
+        return list(reversed(self.ids.rows.children))
+
+
+class StepBox(BoxLayout):
+    """A vertical box whose height follows ``mode``: "grow" takes its share of the space, "fit" is as tall as its
+    content (0 when empty: a spacer), "hidden" has no height, is invisible and deaf to touches (its hidden
+    buttons keep their old places, and a disabled button swallows a touch that lands on it).
+
+    For screens that show one step at a time (check-in, rating). The height is set here on every
+    change of mode: a layout leaves a widget whose size hint becomes None at the height it last gave it, so a
+    kv rule like ``height: 0`` (evaluated once) would not do."""
+
+    mode = OptionProperty("grow", options=("grow", "fit", "hidden"))
+
+    def on_kv_post(self, _base: Any) -> None:
+        self.bind(minimum_height=lambda *_: self._apply())
+        self._apply()
+
+    def on_mode(self, *_: Any) -> None:
+        self._apply()
+
+    def _apply(self) -> None:
+        hidden = self.mode == "hidden"
+        self.size_hint_y = 1 if self.mode == "grow" else None
+        if self.mode != "grow":
+            self.height = 0 if hidden else self.minimum_height
+        # Not ``disabled``: hidden, it takes no touches anyway, and toggling ``disabled`` on a box whose buttons
+        # toggle their own (a keypad's OK) can leave one of their labels disabled, swallowing every touch.
+        self.opacity = 0 if hidden else 1
+
+    def on_touch_down(self, touch: Any) -> bool:
+        return bool(self.mode != "hidden" and super().on_touch_down(touch))
+
+    def on_touch_move(self, touch: Any) -> bool:
+        return bool(self.mode != "hidden" and super().on_touch_move(touch))
+
+    def on_touch_up(self, touch: Any) -> bool:
+        return bool(self.mode != "hidden" and super().on_touch_up(touch))
 
 
 class Keypad(BoxLayout):
