@@ -18,7 +18,7 @@ from kivy.base import EventLoop
 
 from drivers.printer.base import PrinterStatus
 from kiosk.journal import setup_logging
-from tests.ui.touch import VARIANTS, Tap, set_variant, shot, tap, until, variant_name
+from tests.ui.touch import VARIANTS, Tap, press, set_variant, shot, tap, type_on, until, variant_name
 
 RIGHT_PIN = "200820"
 WRONG_PIN = "123456"
@@ -39,10 +39,8 @@ def on_screen(app: Any, name: str, what: str) -> Generator[float, None, None]:
 
 
 def type_pin(keypad: Any, pin: str) -> Generator[float, None, None]:
-    keys = {w.title: w for w in keypad.walk() if type(w).__name__ == "KeyButton"}
-    for digit in pin:
-        yield from tap(keys[digit])
-    yield from tap(keypad.ids.submit_key)
+    yield from type_on(keypad, pin)
+    yield from press(keypad.ids.submit_key)
 
 
 def open_maintenance(app: Any, pin: str = RIGHT_PIN) -> Generator[float, None, None]:

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.queue.ratings import Reason
-from screens.widgets import BigButton
-from tests.ui.touch import VARIANTS, set_variant, shot, tap, until, variant_name
+from tests.ui.touch import VARIANTS, press, set_variant, shot, type_on, until, variant_name
 
 # 李's appointments (one checked in per variant run) and, per variant in VARIANTS order, a booking by code.
 CARD_GROUPS = ("medins", "social", "fund", "business")
-CODES = ("20261001", "20261002", "20261003", "20261004")
-TOO_EARLY, TOO_LATE, UNKNOWN = "30000001", "40000001", "99999999"
+# The codes differ in their last digit only: after a refusal the citizen corrects the code on the keypad.
+CODES = ("30000004", "30000005", "30000006", "30000007")
+TOO_EARLY, TOO_LATE, UNKNOWN = "30000001", "30000002", "30000009"
 PHONE = "13812345678"
 ORDER = [r.value for r in Reason]  # the order the reasons are shown in
 # The bad rating of each variant: its level and the reasons tapped.
@@ -45,24 +45,6 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     report["checkins"], report["refusals"], report["ratings"] = [], [], []
     yield from until(lambda: manager.current == "home", "home screen")
 
-    def place(widget: Any) -> tuple[Any, ...]:
-        return tuple(widget.to_window(*widget.pos)), tuple(widget.size)
-
-    def settle(widget: Any) -> Generator[float, None, None]:
-        """Until the screen has settled: no transition (the screen manager ignores touches during one) and
-        ``widget`` where it was 0.1 s before (at start-up the first layouts still move things)."""
-        yield from until(lambda: not manager.transition.is_active, "screen transition over")
-        last = None
-        for _ in range(50):
-            if place(widget) == last:
-                return
-            last = place(widget)
-            yield 0.1
-
-    def press(widget: Any) -> Generator[float, None, None]:
-        yield from settle(widget)
-        yield from tap(widget)
-
     def go_home() -> Generator[float, None, None]:
         yield from press(root.ids.home_button)
         yield from until(lambda: manager.current == "home", "home")
@@ -72,13 +54,6 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
                          f"{name} button ready")
         yield from press(button)
         yield from until(lambda: manager.current == name, name)
-
-    def type_keys(keypad: Any, value: str) -> Generator[float, None, None]:
-        """Tap the keys of ``value`` on ``keypad`` (digits in its grid, letters in its letter row)."""
-        keys = {w.title: w for w in keypad.walk(restrict=True) if isinstance(w, BigButton)}
-        for char in value:
-            yield from press(keys[char])
-        yield from until(lambda: keypad.value == value, f"typed {value}")
 
     def dismiss(what: str, v: str) -> Generator[float, None, None]:
         yield from until(lambda: notice.parent is not None, what)
@@ -96,7 +71,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
         yield from press(result.ids.done)
         yield from until(lambda: manager.current == "home", "home after the ticket")
 
-    yield from settle(root.ids.lang_button)
+    yield from until(lambda: root.ids.lang_button.y > root.height / 2, "home screen laid out")
     for index, lang, large in chosen_variants():
         v = variant_name(lang, large)
         yield from set_variant(app, lang, large)
@@ -113,13 +88,12 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
         yield from until(lambda: checkin.step == "code", "code keypad")
         keypad = checkin.ids.keypad
         for code, what in ((TOO_EARLY, "too-early"), (TOO_LATE, "too-late"), (UNKNOWN, "not-found")):
-            yield from type_keys(keypad, code)
+            yield from type_on(keypad, code)
             if what == "too-early":
                 yield from shot(out, shots, f"checkin-code-typed-{v}")
             yield from press(keypad.ids.submit_key)
             yield from dismiss(what, v)
-            yield from press(keypad.ids.clear_key)
-        yield from type_keys(keypad, CODES[index])
+        yield from type_on(keypad, CODES[index])
         yield from press(keypad.ids.submit_key)
         yield from ticket_shown("code", v)
 
@@ -137,7 +111,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
 
         yield from open_screen(home.ids.rating, "rating")
         yield from shot(out, shots, f"rating-identify-{v}")
-        yield from type_keys(rating.ids.number_keypad, number)
+        yield from type_on(rating.ids.number_keypad, number)
         yield from press(rating.ids.number_keypad.ids.submit_key)
         yield from until(lambda: rating.step == "level", "levels")
         level_title = rating.title
@@ -165,7 +139,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
             while pages.button_for(reason) is None:
                 page = pages.page
                 forward = ORDER.index(reason) > ORDER.index(pages.buttons[-1].choice_key)
-                yield from press(pages.ids.next if forward else pages.ids.previous)
+                yield from press(pages.ids.bar.ids.next if forward else pages.ids.bar.ids.previous)
                 yield from until(lambda p=page: pages.page != p, "next page of reasons")
             yield from press(pages.button_for(reason))
         yield from until(lambda want=list(reasons): rating.chosen == want, "reasons chosen")
@@ -174,11 +148,11 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
         yield from until(lambda: rating.step == "phone", "phone keypad")
         phone_pad = rating.ids.phone_keypad
         if index == 0:  # a number that is not a mobile number is refused with a notice
-            yield from type_keys(phone_pad, "12345678901")
+            yield from type_on(phone_pad, "12345678901")
             yield from press(phone_pad.ids.submit_key)
             yield from dismiss("bad-phone", v)
             yield from press(phone_pad.ids.clear_key)
-        yield from type_keys(phone_pad, PHONE)
+        yield from type_on(phone_pad, PHONE)
         yield from shot(out, shots, f"rating-phone-{v}")
         yield from press(phone_pad.ids.submit_key)
         yield from until(lambda: rating.step == "thanks", "thanks after the bad rating")
@@ -190,7 +164,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
 
         # -- the same number again: refused politely --------------------------------------------------------
         yield from open_screen(home.ids.rating, "rating")
-        yield from type_keys(rating.ids.number_keypad, number)
+        yield from type_on(rating.ids.number_keypad, number)
         yield from press(rating.ids.number_keypad.ids.submit_key)
         yield from dismiss("rating-repeat", v)
         report["repeat_step"] = rating.step

@@ -44,7 +44,43 @@ def tap(widget: Any) -> Generator[float, None, None]:
     EventLoop.post_dispatch_input("begin", touch)
     yield 0.08
     EventLoop.post_dispatch_input("end", touch)
-    yield 0.4
+    # The release is handled on the next frame; what it starts is awaited by the scenario's ``until``.
+    yield 0.1
+
+
+def press(widget: Any) -> Generator[float, None, None]:
+    """Tap ``widget`` as a person would: once a screen change is over, the widget has stopped moving (a view
+    just shown takes its layout over the next frames) and it is enabled (a disabled button ignores a touch)."""
+    manager = App.get_running_app().manager
+    yield from until(lambda: not manager.transition.is_active, "the screen change over")
+    last = None
+    for _ in range(40):
+        now = (tuple(widget.to_window(*widget.pos)), tuple(widget.size))
+        if now == last:
+            break
+        last = now
+        yield 0.05
+    yield from until(lambda: not widget.disabled, f"{type(widget).__name__} {getattr(widget, 'title', '')} enabled")
+    yield from tap(widget)
+
+
+def keypad_keys(keypad: Any) -> dict[str, Any]:
+    """A ``Keypad``'s character keys by their title (digits, and the letters of its letter row)."""
+    return {w.title: w for w in keypad.walk(restrict=True)
+            if len(getattr(w, "title", "")) == 1 and w is not keypad.ids.submit_key}
+
+
+def type_on(keypad: Any, value: str) -> Generator[float, None, None]:
+    """Make ``keypad`` show ``value`` as a citizen would: "Delete" back to the part already right, then the
+    keys of the rest."""
+    while not value.startswith(keypad.value):
+        shown = keypad.value
+        yield from press(keypad.ids.delete_key)
+        yield from until(lambda shown=shown: keypad.value != shown, "a character deleted")
+    keys = keypad_keys(keypad)
+    for char in value[len(keypad.value):]:
+        yield from press(keys[char])
+    yield from until(lambda: keypad.value == value, f"keypad shows {value} (it shows {keypad.value!r})")
 
 
 def until(cond: Callable[[], bool], what: str, timeout: float = 15.0) -> Generator[float, None, None]:
@@ -56,17 +92,23 @@ def until(cond: Callable[[], bool], what: str, timeout: float = 15.0) -> Generat
         yield 0.05
 
 
-def shot(out: Path, names: list[str], name: str, settle: float = 0.5) -> Generator[float, None, None]:
+def shot(out: Path, names: list[str], name: str, settle: float = 0.2) -> Generator[float, None, None]:
     """Save a screenshot as ``out/NN-name.png`` once fades and texture uploads have settled, and the layout
     check of what it shows as ``out/NN-name.layout.json`` (see ``layout_check``)."""
     yield settle
     app = App.get_running_app()
     while app.manager.transition.is_active:
         yield 0
-    # The screenshot reads the last frame drawn: let two frames show the state the check will look at
-    # (on a loaded machine a frame can lag well behind the clock).
-    yield 0
-    yield 0
+    # The screenshot reads the last frame drawn, the check the widgets as they are: wait until a frame has
+    # passed with nothing changed (a label's new text gets its texture a frame later; a background thread's
+    # news, e.g. the offline mark, arrives at any time).
+    last = None
+    for _ in range(40):
+        now = _drawn_state()
+        if now == last:
+            break
+        last = now
+        yield 0
     path = out / f"{len(names) + 1:02d}-{name}.png"
     # Window.screenshot appends a counter to the name; keep the name the report gives.
     Path(Window.screenshot(name=str(path))).rename(path)
@@ -74,6 +116,12 @@ def shot(out: Path, names: list[str], name: str, settle: float = 0.5) -> Generat
     checked = check_app(app, path)
     path.with_suffix(".layout.json").write_text(json.dumps(checked, ensure_ascii=False, indent=1), encoding="utf-8")
     yield 0.05
+
+
+def _drawn_state() -> list[tuple[Any, ...]]:
+    """What the next frame draws of every widget in the window: place, size, and a label's text and texture."""
+    return [(id(w), tuple(w.pos), tuple(w.size), w.opacity, getattr(w, "text", None), tuple(getattr(w, "texture_size", ())))
+            for child in Window.children for w in child.walk()]
 
 
 def run_scenario(app: Any, steps: Generator[float, None, None], errors: list[str], first_delay: float = 1.0) -> None:
