@@ -23,7 +23,7 @@ from kiosk.hall.devtools import ThreadedServer
 from kiosk.queue.service import LocalQueueService
 from kiosk.queue.store import open_engine, sqlite_url
 from tests.hall.conftest import db_url, hall, pg_url, postgres, server, suite  # noqa: F401  (fixtures reused)
-from tests.offline.proxy import LinkProxy
+from tests.loopback import LinkProxy
 
 __all__ = ["db_url", "hall", "pg_url", "postgres", "server", "suite"]
 
@@ -100,9 +100,9 @@ def start_worker() -> Iterator[Callable[[KioskStack], OutboxWorker]]:
 @pytest.fixture
 def proxy(server: ThreadedServer) -> Iterator[LinkProxy]:  # noqa: F811
     """A ``LinkProxy`` in front of the hall server."""
-    link = LinkProxy(server.port).start()
+    link = LinkProxy(server.port)
     yield link
-    link.stop()
+    link.close()
 
 
 def until(condition: Callable[[], object], what: str, timeout: float = 30) -> None:

@@ -31,8 +31,8 @@ from kiosk.queue.errors import AlreadyCheckedIn, AlreadyRated, CheckInTooLate
 from kiosk.queue.model import Priority
 from kiosk.queue.schema import ratings, tickets
 from tests.conftest import REPO, make_id_number
+from tests.loopback import LinkProxy
 from tests.offline.conftest import KioskStack, until
-from tests.offline.proxy import LinkProxy
 
 MakeStack = Callable[..., KioskStack]
 StartWorker = Callable[[KioskStack], OutboxWorker]
@@ -69,8 +69,8 @@ def test_everything_made_while_the_link_is_down_arrives_once_when_it_is_back(
         hall: HallContext, clock: Any) -> None:
     book(hall, "C1", 10, 0)
     book(hall, "C-LATE", 9, 0)
-    k1 = make_stack("K1", "XA", proxy.base_url, read_timeout=READ_TIMEOUT, probe_seconds=3600)
-    k2 = make_stack("K2", "XB", proxy.base_url, read_timeout=READ_TIMEOUT, probe_seconds=3600)
+    k1 = make_stack("K1", "XA", proxy.url, read_timeout=READ_TIMEOUT, probe_seconds=3600)
+    k2 = make_stack("K2", "XB", proxy.url, read_timeout=READ_TIMEOUT, probe_seconds=3600)
     assert k1.queue.issue("general").number == "A001" and k2.queue.issue("general").number == "A002"
     for kiosk in (k1, k2):
         start_worker(kiosk)  # copies today's appointments, then probes the hall every 0.2 s
@@ -161,7 +161,7 @@ def test_a_rating_whose_answer_was_lost_is_stored_once(
         make_stack: MakeStack, proxy: LinkProxy, hall: HallContext) -> None:
     """The hall stores a rating, its answer never arrives: the kiosk queues it under the same key, and the
     hand-over later gets the stored rating back instead of making a second one."""
-    k1 = make_stack("K1", "XA", proxy.base_url, read_timeout=READ_TIMEOUT)
+    k1 = make_stack("K1", "XA", proxy.url, read_timeout=READ_TIMEOUT)
     number = k1.queue.issue("general").number
     proxy.cut("delay", delay=READ_TIMEOUT * 4)
     queued = k1.ratings.submit(2, number, reasons=["slow_service"])
@@ -177,7 +177,7 @@ def test_a_rating_whose_answer_was_lost_is_stored_once(
 
 def test_a_worker_brings_the_offline_mark_back_and_drains_without_any_citizen(
         make_stack: MakeStack, start_worker: StartWorker, proxy: LinkProxy, hall: HallContext) -> None:
-    k1 = make_stack("K1", "XA", proxy.base_url, read_timeout=READ_TIMEOUT, probe_seconds=3600)
+    k1 = make_stack("K1", "XA", proxy.url, read_timeout=READ_TIMEOUT, probe_seconds=3600)
     proxy.cut("drop")
     with pytest.raises(HallUnreachable):
         k1.queue.hall.health()
@@ -249,7 +249,7 @@ def test_a_kiosk_process_killed_between_send_and_mark_delivers_the_rest_once_aft
 def test_a_check_in_made_online_is_known_to_the_kiosk_when_it_goes_offline(
         make_stack: MakeStack, proxy: LinkProxy, hall: HallContext) -> None:
     book(hall, "C1", 10, 0)
-    k1 = make_stack("K1", "XA", proxy.base_url, read_timeout=READ_TIMEOUT)
+    k1 = make_stack("K1", "XA", proxy.url, read_timeout=READ_TIMEOUT)
     k1.appointments.refresh()
     assert k1.appointments.check_in(code="C1").ticket.number == "V001"
     proxy.cut("drop")

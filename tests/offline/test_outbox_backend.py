@@ -18,8 +18,8 @@ from kiosk.config import ConfigError, KioskConfig
 from kiosk.hall.accounts import Role
 from kiosk.hall.app import HallContext
 from kiosk.hall.devtools import ThreadedServer
+from tests.loopback import LinkProxy
 from tests.offline.conftest import until
-from tests.offline.proxy import LinkProxy
 
 Load = Callable[[Path], KioskConfig]
 Edit = Callable[..., None]
@@ -31,7 +31,7 @@ def hall_kiosk(config_dir: Path, state_dir: Path, load: Load, edit: Edit, hall: 
     """The kiosk's configuration for the hall server behind ``proxy``, offline series "XA", its token filed."""
     def make(**backend: str) -> KioskConfig:
         edit(config_dir / "kiosk.toml", 'queue = "embedded"\nhall_url = ""',
-             f'queue = "hall"\nhall_url = "{proxy.base_url}"')
+             f'queue = "hall"\nhall_url = "{proxy.url}"')
         edit(config_dir / "kiosk.toml", 'offline_series = ""', 'offline_series = "XA"\n'
              + "".join(f"{key} = {value}\n" for key, value in backend.items()))
         edit(config_dir / "kiosk.toml", "read_timeout_seconds = 5.0", "read_timeout_seconds = 0.5")

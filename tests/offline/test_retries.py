@@ -9,12 +9,10 @@ accepts connections and never answers.
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
-from typing import Any, BinaryIO
+from typing import Any
 
 import pytest
 import requests
@@ -29,99 +27,7 @@ from kiosk.queue.errors import QueueClosed
 from kiosk.queue.schema import issue_requests
 from kiosk.queue.suite import ServiceSuite
 from tests.conftest import make_id_number
-
-
-def _read_message(stream: BinaryIO) -> bytes:
-    """One HTTP/1.1 message (head and a Content-Length body) from ``stream``; b"" at the end of the stream."""
-    head = b""
-    while not head.endswith(b"\r\n\r\n"):
-        line = stream.readline()
-        if not line:
-            return b""
-        head += line
-    length = 0
-    for line in head.split(b"\r\n"):
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    return head + stream.read(length)
-
-
-class FaultProxy:
-    """A proxy on 127.0.0.1 in front of the hall server. ``faults`` maps a request line's start
-    (e.g. "POST /api/v1/tickets ") to a list of what happens to the next such requests: "lose" forwards the
-    request, waits for the server's answer and closes the kiosk's connection without it; "503" answers
-    503 without asking the server. ``seen`` lists every request's line and headers."""
-
-    def __init__(self, upstream_port: int) -> None:
-        self._upstream = upstream_port
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self.faults: dict[str, list[str]] = {}
-        self.seen: list[tuple[str, dict[str, str]]] = []
-        self._lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _fault_for(self, line: str) -> str:
-        with self._lock:
-            for start, actions in self.faults.items():
-                if line.startswith(start) and actions:
-                    return actions.pop(0)
-        return ""
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn, socket.create_connection(("127.0.0.1", self._upstream)) as upstream, \
-                conn.makefile("rb") as from_kiosk, upstream.makefile("rb") as from_server:
-            while request := _read_message(from_kiosk):
-                head = request.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
-                headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in head[1:])}
-                with self._lock:
-                    self.seen.append((head[0], headers))
-                fault = self._fault_for(head[0])
-                if fault == "503":
-                    conn.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                    return
-                upstream.sendall(request)
-                answer = _read_message(from_server)
-                if fault == "lose" or not answer:
-                    return  # the server has handled the request; the kiosk's connection closes without an answer
-                conn.sendall(answer)
-
-    def requests_to(self, start: str) -> list[dict[str, str]]:
-        return [headers for line, headers in self.seen if line.startswith(start)]
-
-    def close(self) -> None:
-        self._listener.close()
-
-
-class SilentServer:
-    """Accepts connections on 127.0.0.1 and never answers; counts the connections (one per attempt)."""
-
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self.accepted: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                self.accepted.append(self._listener.accept()[0])
-            except OSError:
-                return
-
-    def close(self) -> None:
-        self._listener.close()
-        for conn in self.accepted:
-            conn.close()
+from tests.loopback import FaultProxy, SilentServer
 
 
 @pytest.fixture

@@ -7,10 +7,7 @@ start). The kiosk app runs in its own process under Xvfb, configured for it.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import edit_file
+from tests.loopback import SlowServer
 from tests.ui.conftest import ROOT, run_ui_scenario
 
 pytestmark = pytest.mark.ui
@@ -25,57 +23,15 @@ pytestmark = pytest.mark.ui
 HOLD_SECONDS = 30.0
 
 
-class SlowHall:
-    """Takes every request and answers 200 {} after ``HOLD_SECONDS`` (or never, when stopped first);
-    ``requests`` lists each request's line and headers."""
-
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self._stop = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._answer_late, args=(conn,), daemon=True).start()
-
-    def _answer_late(self, conn: socket.socket) -> None:
-        with conn:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    return
-                head += chunk
-            lines = head.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
-            self.requests.append((lines[0], {k.strip().lower(): v.strip()
-                                             for k, _, v in (line.partition(":") for line in lines[1:])}))
-            if self._stop.wait(HOLD_SECONDS):
-                return
-            with contextlib.suppress(OSError):  # the kiosk gave up long ago
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
-
-    def posts(self, path: str) -> list[dict[str, str]]:
-        return [headers for line, headers in self.requests if line.startswith(f"POST {path} ")]
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._listener.close()
-
-
 @pytest.fixture
-def slow_hall() -> Iterator[SlowHall]:
-    hall = SlowHall()
+def slow_hall() -> Iterator[SlowServer]:
+    """A hall server that takes every request and answers 200 {} after ``HOLD_SECONDS``."""
+    hall = SlowServer(HOLD_SECONDS)
     yield hall
-    hall.stop()
+    hall.close()
 
 
-def kiosk_for(hall: SlowHall, tmp_path: Path, offline_series: str = "") -> tuple[Path, Path]:
+def kiosk_for(hall: SlowServer, tmp_path: Path, offline_series: str = "") -> tuple[Path, Path]:
     """A configuration folder for the slow hall server and a state folder holding the device token."""
     config = tmp_path / "config"
     shutil.copytree(ROOT / "config", config)
@@ -101,7 +57,7 @@ def _kept_running(attempt: dict[str, Any]) -> None:
 
 
 def test_a_slow_hall_server_ends_in_a_message_not_a_frozen_screen(xvfb_display: str, screenshot_dir: Path,
-                                                                  tmp_path: Path, slow_hall: SlowHall) -> None:
+                                                                  tmp_path: Path, slow_hall: SlowServer) -> None:
     config, state = kiosk_for(slow_hall, tmp_path)
     report = run_ui_scenario(xvfb_display, "slow_hall_scenario", screenshot_dir, state, config=config,
                              env={"SLOW_HALL_OFFLINE": "0"})
@@ -116,13 +72,13 @@ def test_a_slow_hall_server_ends_in_a_message_not_a_frozen_screen(xvfb_display: 
         assert not attempt["busy_after"] and attempt["screen"] == "identify"
     # One request per citizen: a retry could not have ended within the budget, so none started; each
     # carried an idempotency key of its own.
-    issued = slow_hall.posts("/api/v1/tickets")
+    issued = slow_hall.requests_to("POST /api/v1/tickets ")
     assert len(issued) == 4 and len({h["idempotency-key"] for h in issued}) == 4
     assert len(report["screenshots"]) == 16
 
 
 def test_with_an_offline_series_the_kiosk_issues_its_own_number(xvfb_display: str, screenshot_dir: Path,
-                                                                 tmp_path: Path, slow_hall: SlowHall) -> None:
+                                                                 tmp_path: Path, slow_hall: SlowServer) -> None:
     config, state = kiosk_for(slow_hall, tmp_path, offline_series="XA")
     report = run_ui_scenario(xvfb_display, "slow_hall_scenario", screenshot_dir, state, config=config,
                              size="1920x1080", env={"SLOW_HALL_OFFLINE": "1"})
