@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,14 +9,11 @@ import pytest
 from PIL import Image, ImageStat
 
 from kiosk.config import KioskConfig
-from tests.card.helpers import REPO, documented_example
+from tests.card.helpers import documented_example
 from tests.card.stack import Pcscd
-from tests.ui.conftest import screenshot_dir, xvfb_display  # noqa: F401  (fixtures)
+from tests.ui.conftest import run_ui_scenario, screenshot_dir, xvfb_display  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.ui
-
-DEMO_TIME = "2026-11-24 10:00"  # a Tuesday morning, the hall is open
-
 
 def test_identify_screen_with_the_pcsc_reader(xvfb_display: str, screenshot_dir: Path,  # noqa: F811
                                               card_config: Callable[[str], KioskConfig], config_dir: Path,
@@ -28,16 +21,9 @@ def test_identify_screen_with_the_pcsc_reader(xvfb_display: str, screenshot_dir:
     card_config(documented_example().replace('reader = "ID Card Reader"\n',
                                              'reader = "PCD 00 00"\nread_timeout_seconds = 3\n'))
     assert pcscd.proc is not None
-    env = {**os.environ, "DISPLAY": xvfb_display, "KIOSK_STATE_DIR": str(tmp_path / "state")}
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "tests" / "card" / "drive_card_ui.py"), str(screenshot_dir), str(config_dir),
-         DEMO_TIME, str(pcscd.port), str(pcscd.proc.pid)],
-        env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
-    report_file = screenshot_dir / "report.json"
-    assert report_file.exists(), f"driver wrote no report:\n{proc.stderr[-4000:]}"
-    report = json.loads(report_file.read_text(encoding="utf-8"))
-    assert not report["errors"], report["errors"][0]
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    report = run_ui_scenario(xvfb_display, "tests.card.card_ui_scenario", screenshot_dir, tmp_path / "state",
+                             config=config_dir, env={"CARD_VPCD_PORT": str(pcscd.port),
+                                                     "CARD_PCSCD_PID": str(pcscd.proc.pid)}, timeout=120)
 
     assert report["prompt_before"] == "请将身份证放在读卡区"
     assert (report["prompt_reading"], report["hint_reading"]) == ("正在读卡…", "请保持身份证不动，直到读卡完成")

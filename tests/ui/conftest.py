@@ -50,8 +50,8 @@ DEMO_TIME = "2026-11-24 10:00"  # a Tuesday morning, the hall is open
 def run_ui_scenario(display: str, module: str, out: Path, state: Path, size: str = "1080x1920",
                     start: str = DEMO_TIME, config: Path | None = None, env: dict[str, str] | None = None,
                     timeout: float = 300) -> dict:
-    """Run ``tests/ui/<module>.py``'s scenario in the real app (see ``scenario.py``); returns its report,
-    failing the test with the scenario's error and the app's stderr when a step did not happen."""
+    """Run ``tests/ui/<module>.py``'s (or the dotted ``module``'s) scenario in the real app (see ``scenario.py``);
+    returns its report, failing the test with the scenario's error and the app's stderr when a step did not happen."""
     print(f"screenshots: {out}")
     proc = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "ui" / "scenario.py"), module, str(out), str(config or ROOT / "config"),

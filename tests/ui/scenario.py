@@ -1,7 +1,8 @@
 """Runs the real kiosk app in a real window and drives it with one scenario module, saving screenshots.
 
 ``python tests/ui/scenario.py MODULE OUT_DIR CONFIG_DIR "YYYY-MM-DD HH:MM" [WxH]``: ``tests/ui/<MODULE>.py``
-defines ``scenario(app, out, report)``, a generator that yields the delays between steps (see ``touch``).
+(or the dotted module MODULE) defines ``scenario(app, out, report)``, a generator that yields the delays
+between steps (see ``touch``).
 The report (``OUT_DIR/report.json``) holds what the scenario saw, the screenshots and any error; the process
 exits non-zero when a step failed. Tests start it through ``tests.ui.conftest.run_ui_scenario``.
 """
@@ -35,7 +36,7 @@ from tests.ui.touch import run_scenario  # noqa: E402
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"screenshots": [], "steps": [], "errors": []}
-    scenario = importlib.import_module(f"tests.ui.{MODULE}").scenario
+    scenario = importlib.import_module(MODULE if "." in MODULE else f"tests.ui.{MODULE}").scenario
     app = create_app(CONFIG, STATE, shifted_clock(START), find_cjk_font(for_screen=True).path)
     app.bind(on_start=lambda *_: run_scenario(app, scenario(app, OUT, report), report["errors"], 1.0))
     app.run()

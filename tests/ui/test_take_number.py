@@ -1,35 +1,15 @@
-"""The real app in a real window: a citizen taps through "take a number" (see drive_app.py)."""
+"""The real app in a real window: a citizen taps through "take a number" (see take_number_scenario.py)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageStat
 
-from tests.ui.conftest import ROOT
+from tests.ui.conftest import run_ui_scenario
 
 pytestmark = pytest.mark.ui
-
-DEMO_TIME = "2026-11-24 10:00"  # a Tuesday morning, the hall is open
-
-
-def _run_driver(display: str, out: Path, state: Path, size: str) -> dict:
-    env = {**os.environ, "DISPLAY": display, "KIOSK_STATE_DIR": str(state)}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "ui" / "drive_app.py"), str(out), str(ROOT / "config"), DEMO_TIME, size],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
-    report_file = out / "report.json"
-    assert report_file.exists(), f"driver wrote no report:\n{proc.stderr[-4000:]}"
-    report = json.loads(report_file.read_text(encoding="utf-8"))
-    assert not report["errors"], report["errors"][0]
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return report
-
 
 def _looks_drawn(path: Path) -> None:
     """A screenshot that is not blank: several colours and real contrast."""
@@ -42,7 +22,7 @@ def _looks_drawn(path: Path) -> None:
 def test_take_a_number_through_the_screens(xvfb_display: str, screenshot_dir: Path, tmp_path: Path,
                                            size: str) -> None:
     state = tmp_path / "state"
-    report = _run_driver(xvfb_display, screenshot_dir, state, size)
+    report = run_ui_scenario(xvfb_display, "take_number_scenario", screenshot_dir, state, size=size)
 
     plain, green, paper_out = report["steps"]
     assert plain["number"] == "A001" and plain["printed"] and plain["qr"]
