@@ -65,20 +65,14 @@ def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
 
 
 def _print_and_report(args: argparse.Namespace, config: KioskConfig, document: Any) -> int:
-    from drivers.printer.base import PrinterError
+    from drivers.printer.base import print_checked
 
-    printer = open_printer(args, config)
-    before = printer.status()
-    error = ""
-    try:
-        printer.print(document)
-    except PrinterError as exc:
-        error = f"{exc.code}: {exc.bilingual()}"
-    after = printer.status()
-    report = {"before": before.value, "after": after.value, "printed": not error, "error": error,
-              "document": document.name}
-    emit(args, report, f"before: {before.value}  after: {after.value}  "
-         + ("printed " + document.name if not error else "NOT printed: " + error))
+    check = print_checked(open_printer(args, config), document)
+    error = f"{check.error.code}: {check.error.bilingual()}" if check.error else ""
+    report = {"before": check.before, "after": check.after, "printed": check.printed, "error": error,
+              "document": check.document}
+    emit(args, report, f"before: {check.before}  after: {check.after}  "
+         + ("printed " + check.document if not error else "NOT printed: " + error))
     return EXIT_REFUSED if error else 0
 
 

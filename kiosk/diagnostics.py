@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drivers.printer.base import PrinterError
+from drivers.printer.base import PrintCheck, print_checked
 from kiosk import __version__
 from kiosk.backend.catalog_sync import CatalogueReport, catalogue_report
 from kiosk.cli_printer import sample_ticket
@@ -250,28 +250,7 @@ def recent_problems(state_dir: Path, limit: int = 30) -> list[LogEntry]:
     return entries[:limit]
 
 
-@dataclass(frozen=True)
-class PrintCheck:
-    """A test print: the printer's state before and after, and the fault if it did not print."""
-
-    document: str
-    before: str
-    after: str
-    error: PrinterError | None
-
-    @property
-    def printed(self) -> bool:
-        return self.error is None
-
-
 def print_test_ticket(config: KioskConfig, printer: TicketPrinter, now: datetime) -> PrintCheck:
     """Print a sample ticket (number 000 of the first group, never issued) and check the printer around it."""
-    document = ticket_document(sample_ticket(config, now), config)
-    before = printer.status()
-    error: PrinterError | None = None
-    try:
-        printer.print(document)
-    except PrinterError as exc:
-        error = exc
-    return PrintCheck(document.name, before.value, printer.status().value, error)
+    return print_checked(printer, ticket_document(sample_ticket(config, now), config))
 

@@ -17,11 +17,12 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
+from drivers.printer.base import PrintCheck
 from kiosk.admin_pin import EXIT_TO_SHELL, mark_exit_to_shell
 from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.config_store import config_version
 from kiosk.desk import IssueOutcome
-from kiosk.diagnostics import LogEntry, PrintCheck, StatusReport, print_test_ticket, recent_problems, status_report
+from kiosk.diagnostics import LogEntry, StatusReport, print_test_ticket, recent_problems, status_report
 from kiosk.identity import Identity
 from kiosk.queue.reprints import PendingReprint
 from screens.registry import kiosk_screen

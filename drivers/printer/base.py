@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
@@ -81,3 +82,28 @@ class TicketPrinter(Protocol):
     def print(self, document: Document) -> None:
         """Print the whole document or raise a ``PrinterError``."""
         ...
+
+
+@dataclass(frozen=True)
+class PrintCheck:
+    """A print with the printer's state read before and after it, and the fault when it did not print."""
+
+    document: str
+    before: str
+    after: str
+    error: PrinterError | None
+
+    @property
+    def printed(self) -> bool:
+        return self.error is None
+
+
+def print_checked(printer: TicketPrinter, document: Document) -> PrintCheck:
+    """Print ``document`` with the status read before and after (what staff check a printer with)."""
+    before = printer.status()
+    error: PrinterError | None = None
+    try:
+        printer.print(document)
+    except PrinterError as exc:
+        error = exc
+    return PrintCheck(document.name, before.value, printer.status().value, error)
