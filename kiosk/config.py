@@ -84,6 +84,15 @@ class HallConfig(Strict):
     address_zh: str = ""
     address_en: str = ""
     phone: str = ""
+    # The letters in the hall's receipt numbers (受理编号 such as SL2026-0001): the progress keypad's letter keys.
+    receipt_letters: Annotated[str, Field(pattern=r"^[A-Z]{0,12}$")] = "SL"
+
+    @field_validator("receipt_letters")
+    @classmethod
+    def _letters_once(cls, value: str) -> str:
+        if len(set(value)) != len(value):
+            raise ValueError(f"receipt_letters '{value}' names a letter twice")
+        return value
 
     @field_validator("timezone")
     @classmethod

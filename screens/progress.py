@@ -28,9 +28,6 @@ from screens.texts import other, tr
 from screens.worker import OperationTimedOut
 
 log = logging.getLogger(__name__)
-# Letter keys of the receipt keypad: the letters of the hall's receipt numbers (受理编号 such as SL2026-0001;
-# the dash may be left out, the lookup ignores it).
-RECEIPT_LETTERS = ["S", "L"]
 
 
 @dataclass(frozen=True)
@@ -142,10 +139,14 @@ class ProgressScreen(Screen):
         app = App.get_running_app()
         app.bind(lang=lambda *_: self.render(), large=lambda *_: self.layout())
         self.bind(size=lambda *_: self.layout())
-        self.ids.keypad.letters = RECEIPT_LETTERS
         self.layout()
 
     # -- life on screen ----------------------------------------------------------------------------
+
+    def on_pre_enter(self, *_: Any) -> None:
+        # The letters of the hall's receipt numbers (a reloaded configuration may change them); the dash may be
+        # left out, the lookup ignores it.
+        self.ids.keypad.letters = list(App.get_running_app().kiosk_config.kiosk.hall.receipt_letters)
 
     def on_enter(self, *_: Any) -> None:
         self.show("start")

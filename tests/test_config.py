@@ -149,6 +149,17 @@ def test_unknown_placeholder_in_status_url_is_a_problem(config_dir: Path, edit) 
     find(problems, "kiosk.toml", "kiosk.ticket_status_url", "{number}")
 
 
+@pytest.mark.parametrize(("letters", "words"), [("S1", ("pattern",)), ("sl", ("pattern",)), ("SLS", ("twice",))])
+def test_receipt_letters_are_capital_letters_each_once(config_dir: Path, edit, letters: str,
+                                                       words: tuple[str, ...]) -> None:
+    edit(config_dir / "kiosk.toml", 'receipt_letters = "SL"', f'receipt_letters = "{letters}"')
+    find(problems_of(config_dir), "kiosk.toml", "hall.receipt_letters", *words)
+
+
+def test_receipt_letters_of_the_shipped_config(config: KioskConfig) -> None:
+    assert config.kiosk.hall.receipt_letters == "SL"
+
+
 @pytest.mark.parametrize("template", ["https://x.example/t?n={number.value}", "https://x.example/t?d={day[x]}"],
                          ids=["attribute", "index-by-name"])
 def test_malformed_placeholder_in_status_url_is_a_problem_not_a_crash(config_dir: Path, edit, template: str) -> None:
