@@ -8,11 +8,13 @@ one by code (``CODES``), plus the afternoon (too early) and 08:00 (too late) one
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
+from kiosk.journal import setup_logging
 from kiosk.queue.ratings import Reason
 from tests.ui.touch import VARIANTS, press, set_variant, shot, type_on, until, variant_name
 
@@ -35,6 +37,8 @@ def chosen_variants() -> list[tuple[int, str, bool]]:
 
 
 def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, None, None]:
+    # As `kiosk` does (screens/main.py), at DEBUG: the test looks for personal data in the logs afterwards.
+    setup_logging("kiosk", app.kiosk_config.state_dir() / "logs", level=logging.DEBUG)
     root, manager = app.root, app.manager
     home, checkin, rating, groups = (manager.get_screen(n) for n in ("home", "checkin", "rating", "groups"))
     pages = rating.ids.reasons

@@ -102,6 +102,16 @@ def test_checkin_and_rating_by_touch(xvfb_display: str, screenshot_dir: Path, tm
     assert all("138****5678" in r["detail"] for r in bad_thanks), bad_thanks
     assert report["identity_after"] == ""
 
+    # No full ID number or name anywhere the kiosk keeps things (the appointments hold a key and masked
+    # forms); the call-back number only in the ratings table, masked in the logs.
+    kept = [p for p in state.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".log" for p in kept)
+    for path in kept:
+        data = path.read_bytes()
+        assert LI_ID.encode() not in data and "李晓梅".encode() not in data, path
+        if path.suffix == ".log":
+            assert PHONE.encode() not in data and b"138****5678" in data, path
+
     width = int(size.split("x")[0])
     for name in report["screenshots"]:
         assert Image.open(screenshot_dir / name).size[0] == width
