@@ -11,13 +11,14 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.identity import Identity
 from kiosk.queue.errors import AlreadyRated, InvalidPhone
 from kiosk.queue.model import Ticket
 from kiosk.queue.ratings import Level, Rating, Reason, mask_phone, valid_mobile
+from screens.idle import ReturnsHome
 from screens.registry import kiosk_screen
 from screens.texts import other, tr
 from screens.widgets import Choice
@@ -29,14 +30,13 @@ _PREVIOUS = {"level": "identify", "reasons": "level", "phone": "reasons"}
 
 
 @kiosk_screen("rating")
-class RatingScreen(Screen):
+class RatingScreen(ReturnsHome, Screen):
     step = StringProperty("identify")
     title = StringProperty("")
     subtitle = StringProperty("")
     hint = StringProperty("")
     letters = ListProperty([])
     chosen = ListProperty([])  # the reasons picked, as ``Reason`` values
-    seconds_left = NumericProperty(0)
     # Landscape (every step but the thanks): the texts and "back" beside the step rather than above it.
     side_by_side = BooleanProperty(False)
 
@@ -45,7 +45,6 @@ class RatingScreen(Screen):
         self._ticket: Ticket | None = None
         self._level: Level | None = None
         self._rating: Rating | None = None
-        self._tick: Any = None
         # Letter keys for ticket numbers: every group's prefix and green-channel prefix, each once.
         self.letters = sorted({p for g in app.kiosk_config.services.groups for p in (g.prefix, g.priority_prefix) if p})
         app.bind(lang=lambda *_: self.render())
@@ -154,18 +153,12 @@ class RatingScreen(Screen):
     def _submitted(self, rating: Rating) -> None:
         self._rating = rating
         self.step = "thanks"
-        self.seconds_left = App.get_running_app().return_seconds()
-        self._tick = Clock.schedule_interval(self._count_down, 1.0)
+        self.start_return()
 
     def _refused(self, error: BaseException) -> None:
         App.get_running_app().show_error(error)
         if isinstance(error, AlreadyRated):  # rated meanwhile (another kiosk): nothing left to rate here
             self.reset()
-
-    def _count_down(self, _dt: float) -> None:
-        self.seconds_left -= 1
-        if self.seconds_left <= 0:
-            App.get_running_app().go_home()
 
     def back(self) -> None:
         """One step back; from the first step (or the thanks) home."""
@@ -176,9 +169,7 @@ class RatingScreen(Screen):
 
     def reset(self) -> None:
         """Forget the ticket, the level, the reasons and the phone number: the next citizen starts afresh."""
-        if self._tick is not None:
-            self._tick.cancel()
-            self._tick = None
+        self.stop_return()
         self._ticket = self._level = self._rating = None
         self.chosen = []
         self.ids.number_keypad.clear()

@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.app import App
-from kivy.clock import Clock
 from kivy.graphics.texture import Texture
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from drivers.speech import spell_number
 from kiosk.desk import IssueOutcome
 from kiosk.timefmt import wait_phrase
+from screens.idle import ReturnsHome
 from screens.registry import kiosk_screen
 from screens.texts import other, tr
 
 
 @kiosk_screen("result")
-class ResultScreen(Screen):
+class ResultScreen(ReturnsHome, Screen):
     prompt_key = "speech_ticket"  # spoken in large-font mode: the number, digit by digit
     number = StringProperty("")
     group_title = StringProperty("")
@@ -30,12 +30,10 @@ class ResultScreen(Screen):
     print_subtext = StringProperty("")
     printed = BooleanProperty(True)
     priority = BooleanProperty(False)
-    seconds_left = NumericProperty(0)
     qr_texture = ObjectProperty(None, allownone=True)
 
     def on_kv_post(self, _base: Any) -> None:
         self._outcome: IssueOutcome | None = None
-        self._tick: Any = None
         App.get_running_app().bind(lang=lambda *_: self.render())
 
     def show(self, outcome: IssueOutcome, qr: Texture) -> None:
@@ -72,15 +70,8 @@ class ResultScreen(Screen):
         return {"number": spell_number(self.number, lang), "ahead": ahead}
 
     def on_enter(self, *_: Any) -> None:
-        self.seconds_left = App.get_running_app().return_seconds()
-        self._tick = Clock.schedule_interval(self._count_down, 1.0)
+        self.start_return()
 
     def on_leave(self, *_: Any) -> None:
-        if self._tick is not None:
-            self._tick.cancel()
+        self.stop_return()
         self.qr_texture = None
-
-    def _count_down(self, _dt: float) -> None:
-        self.seconds_left -= 1
-        if self.seconds_left <= 0:
-            App.get_running_app().go_home()

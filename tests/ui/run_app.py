@@ -1,8 +1,9 @@
 """Runs the real kiosk app (as ``kiosk`` would) and takes commands on stdin, for lifecycle tests.
 
 ``python tests/ui/run_app.py CONFIG_DIR "YYYY-MM-DD HH:MM"``; commands, one a line:
-``go SCREEN`` (home, groups), ``block SECONDS`` (block the main loop), ``quit``. It prints
-``screen NAME`` when the screen changes and ``countdown N`` while the idle countdown runs.
+``go SCREEN`` (home, groups), ``take GROUP`` (a number, as a tap on the group does), ``block SECONDS`` (block the
+main loop), ``quit``. It prints ``screen NAME`` when the screen changes, ``countdown N`` while the idle countdown
+runs and ``returning N`` while the ticket result counts down to going home.
 Around a block it sends STATUS=blocking / STATUS=unblocked on the notify socket, from the main loop.
 """
 
@@ -45,6 +46,8 @@ def main() -> int:
             verb, _, arg = line.strip().partition(" ")
             if verb == "go":
                 Clock.schedule_once(lambda _dt, screen=arg: app.go_home() if screen == "home" else app.go(screen))
+            elif verb == "take":
+                Clock.schedule_once(lambda _dt, group=arg: app.take_number(group))
             elif verb == "block":
                 Clock.schedule_once(lambda _dt, s=float(arg): block(s))
             elif verb == "quit":
@@ -55,6 +58,7 @@ def main() -> int:
         # Screen changes and idle countdowns go to stdout, one a line, for the test to follow.
         app.manager.bind(current=lambda _m, name: print(f"screen {name}", flush=True))
         app.kiosk_root.countdown_overlay.bind(seconds=lambda _o, s: print(f"countdown {s}", flush=True))
+        app.manager.get_screen("result").bind(seconds_left=lambda _o, s: print(f"returning {int(s)}", flush=True))
 
     app.bind(on_start=report_screens)
     threading.Thread(target=commands, daemon=True).start()

@@ -95,8 +95,8 @@ def running_app(xvfb_display: str, tmp_path: Path) -> Iterator[tuple[subprocess.
     config_dir = tmp_path / "config"
     shutil.copytree(ROOT / "config", config_dir)
     kiosk_toml = config_dir / "kiosk.toml"
-    kiosk_toml.write_text(kiosk_toml.read_text(encoding="utf-8").replace("idle_seconds = 60", "idle_seconds = 20"),
-                          encoding="utf-8")
+    kiosk_toml.write_text(kiosk_toml.read_text(encoding="utf-8").replace("idle_seconds = 60", "idle_seconds = 20")
+                          .replace("result_return_seconds = 20", "result_return_seconds = 5"), encoding="utf-8")
     state = tmp_path / "state"
     notify = NotifySocket(tmp_path / "notify.sock")
     env = {**os.environ, "DISPLAY": xvfb_display, "KIOSK_STATE_DIR": str(state),
@@ -192,3 +192,15 @@ def test_an_untouched_screen_counts_down_and_returns_home(running_app) -> None:
     seen = proc.lines.seen
     counted = [int(line.split()[1]) for line in seen[seen.index("screen groups"):] if line.startswith("countdown")]
     assert counted == sorted(counted, reverse=True) and counted[0] == 10
+
+
+def test_the_ticket_result_counts_down_and_returns_home_by_itself(running_app) -> None:
+    proc, _notify, _config, _state = running_app
+    _command(proc, "take general")
+    proc.lines.wait_for("screen result")
+    # result_return_seconds = 5 in this configuration, counted down on the screen
+    proc.lines.wait_for("screen home", timeout=20)
+    seen = proc.lines.seen
+    shown = seen[seen.index("screen result"):seen.index("screen home")]
+    assert [line for line in shown if line.startswith("returning")] == [f"returning {n}" for n in (5, 4, 3, 2, 1, 0)]
+    assert not any(line.startswith("countdown") for line in shown), "the idle countdown ran on the result"
