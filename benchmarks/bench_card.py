@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from drivers.card.base import CardEvent, CardFailed, CardInserted, CardReading, CardRemoved, CardUidRead  # noqa: E402
 from drivers.card.pcsc import PcscCardReader, PcscSettings  # noqa: E402
 from kiosk.config import CardReaderConfig  # noqa: E402
+from kiosk.devices.card import CardEvent, CardFailed, CardInserted, CardReading, CardRemoved, CardUidRead  # noqa: E402
 from tests.card.cards import CITIZEN, text_block  # noqa: E402
 from tests.card.helpers import documented_example  # noqa: E402
 from tests.card.stack import VPCD_LIBRARY, Pcscd, choose_isolation  # noqa: E402

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drivers.card.base import CardReader
 from drivers.card.simulated import SimulatedCardReader
-from drivers.printer.base import TicketPrinter
 from drivers.printer.escpos import EscPosSettings
 from drivers.printer.escpos_printer import EscPosPrinter
 from drivers.printer.serial import SerialSettings, SerialTransport
 from drivers.printer.simulated import SimulatedPrinter
 from kiosk.config import KioskConfig
+from kiosk.devices.card import CardReader
+from kiosk.devices.printer import TicketPrinter
 from kiosk.state import StateDir
 
 

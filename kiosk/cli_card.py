@@ -19,7 +19,7 @@ from kiosk.config import KioskConfig
 from kiosk.errors import KioskError
 
 if TYPE_CHECKING:
-    from drivers.card.base import CardEvent
+    from kiosk.devices.card import CardEvent
     from kiosk.identity import Identity
 
 DEFAULT_TIMEOUT = 20.0
@@ -37,9 +37,9 @@ def _fail(args: argparse.Namespace, error: KioskError) -> int:
 
 
 def cmd_card_list(args: argparse.Namespace, config: KioskConfig) -> int:
-    from drivers.card.base import CardError
     from drivers.card.pcsc import list_readers, reader_matches
     from drivers.card.profiles import profiles_for
+    from kiosk.devices.card import CardError
 
     cfg = config.kiosk.card_reader
     try:
@@ -74,7 +74,8 @@ def _identity_json(identity: Identity, config: KioskConfig) -> dict[str, Any]:
 
 
 def cmd_card_read(args: argparse.Namespace, config: KioskConfig) -> int:
-    from drivers.card.base import (
+    from drivers.factory import card_reader_from_config
+    from kiosk.devices.card import (
         CardFailed,
         CardInserted,
         CardReading,
@@ -84,7 +85,6 @@ def cmd_card_read(args: argparse.Namespace, config: KioskConfig) -> int:
         ReaderState,
         ReaderStatus,
     )
-    from drivers.factory import card_reader_from_config
 
     cfg = config.kiosk.card_reader
     if not cfg.profiles:

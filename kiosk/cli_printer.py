@@ -17,8 +17,8 @@ from kiosk.ticket import checklist_document, ticket_document
 BAUD_RATES = get_args(PrinterConfig.model_fields["baudrate"].annotation)
 
 if TYPE_CHECKING:
-    from drivers.printer.base import TicketPrinter
     from kiosk.desk import TicketDesk
+    from kiosk.devices.printer import TicketPrinter
 
 
 def printer_config(args: argparse.Namespace, config: KioskConfig) -> PrinterConfig:
@@ -65,7 +65,7 @@ def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
 
 
 def _print_and_report(args: argparse.Namespace, config: KioskConfig, document: Any) -> int:
-    from drivers.printer.base import print_checked
+    from kiosk.devices.printer import print_checked
 
     check = print_checked(open_printer(args, config), document)
     error = f"{check.error.code}: {check.error.bilingual()}" if check.error else ""

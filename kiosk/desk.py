@@ -11,14 +11,15 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from drivers.printer.base import PrinterError, TicketPrinter, error_for_status
 from kiosk.config import KioskConfig, MatterConfig
+from kiosk.devices.document import Document
+from kiosk.devices.printer import PrinterError, TicketPrinter, error_for_status
 from kiosk.identity import Identity
 from kiosk.queue.appointments import AppointmentDesk
 from kiosk.queue.model import Priority, Ticket
 from kiosk.queue.reprints import ReprintLog
 from kiosk.queue.service import QueueService
-from kiosk.ticket import Document, checklist_document, ticket_document, ticket_status_url
+from kiosk.ticket import checklist_document, ticket_document, ticket_status_url
 
 log = logging.getLogger(__name__)
 

@@ -15,20 +15,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drivers.printer.base import PrintCheck, print_checked
 from kiosk import __version__
 from kiosk.backend.catalog_sync import CatalogueReport, catalogue_report
 from kiosk.cli_printer import sample_ticket
 from kiosk.config import KioskConfig
 from kiosk.config_store import ConfigStore
+from kiosk.devices.printer import PrintCheck, print_checked
 from kiosk.identity import mask_id_number
 from kiosk.queue.reprints import ReprintLog
 from kiosk.runtime import read_status
 from kiosk.ticket import ticket_document
 
 if TYPE_CHECKING:
-    from drivers.card.base import CardReader
-    from drivers.printer.base import TicketPrinter
+    from kiosk.devices.card import CardReader
+    from kiosk.devices.printer import TicketPrinter
 
 LOG_FILE = Path("logs") / "kiosk.log"  # in the state folder (screens/main.py: setup_logging("kiosk", ...))
 _TAIL_BYTES = 256 * 1024
@@ -123,8 +123,8 @@ def reader_report(config: KioskConfig, reader: CardReader | None = None) -> Read
         return ReaderReport(cfg.driver, reader.status().value)
     if cfg.driver == "simulated":
         return ReaderReport(cfg.driver, "simulated", "demo cards on the screen")
-    from drivers.card.base import CardError, ReaderState
     from drivers.card.pcsc import list_readers, reader_matches
+    from kiosk.devices.card import CardError, ReaderState
 
     try:
         readers = list_readers()

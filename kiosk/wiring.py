@@ -6,11 +6,11 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-from drivers.card.base import CardReader
 from kiosk.backend.factory import KioskBackend, backend_for_config
 from kiosk.clock import Clock
 from kiosk.config import KioskConfig
 from kiosk.desk import TicketDesk
+from kiosk.devices.card import CardReader
 from kiosk.services import embedded_reprints
 from kiosk.state import StateDir
 

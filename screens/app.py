@@ -23,7 +23,12 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from drivers.card.base import (
+from drivers.card.simulated import SimulatedCardReader
+from drivers.speech import speaker_from_config
+from kiosk.clock import Clock as ClockFn
+from kiosk.config import GroupConfig, KioskConfig
+from kiosk.desk import IssueOutcome
+from kiosk.devices.card import (
     CardEvent,
     CardFailed,
     CardInserted,
@@ -35,12 +40,7 @@ from drivers.card.base import (
     ReaderStatus,
     UnsupportedCard,
 )
-from drivers.card.simulated import SimulatedCardReader
-from drivers.printer.base import PrinterError
-from drivers.speech import speaker_from_config
-from kiosk.clock import Clock as ClockFn
-from kiosk.config import GroupConfig, KioskConfig
-from kiosk.desk import IssueOutcome
+from kiosk.devices.printer import PrinterError
 from kiosk.errors import KioskError
 from kiosk.hours import OpeningHours
 from kiosk.identity import Identity

@@ -17,11 +17,11 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
-from drivers.printer.base import PrintCheck
 from kiosk.admin_pin import EXIT_TO_SHELL, mark_exit_to_shell
 from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.config_store import config_version
 from kiosk.desk import IssueOutcome
+from kiosk.devices.printer import PrintCheck
 from kiosk.diagnostics import LogEntry, StatusReport, print_test_ticket, recent_problems, status_report
 from kiosk.identity import Identity
 from kiosk.queue.reprints import PendingReprint

@@ -16,8 +16,8 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 
-from drivers.printer.base import PrinterError
 from kiosk.config import MatterConfig
+from kiosk.devices.printer import PrinterError
 from kiosk.guide import Guide, Localized, MaterialItem, MatterPage, matter_page
 from screens.app import qr_png
 from screens.registry import kiosk_screen

@@ -9,8 +9,8 @@ from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from drivers.speech import spell_number
 from kiosk.desk import IssueOutcome
+from kiosk.devices.speech import spell_number
 from kiosk.timefmt import wait_phrase
 from screens.idle import ReturnsHome
 from screens.registry import kiosk_screen

@@ -15,8 +15,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 
-from drivers.card.base import InvalidCardData
 from drivers.card.simulated import DEMO_CARDS
+from kiosk.devices.card import InvalidCardData
 
 
 class KText(Label):

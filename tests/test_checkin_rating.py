@@ -14,11 +14,11 @@ import pytest
 import requests
 from sqlalchemy import create_engine, select, text
 
-from drivers.printer import PaperOut, PrinterStatus
 from drivers.printer.simulated import SimulatedPrinter
 from kiosk.backend.hall_client import HallClient
 from kiosk.config import KioskConfig
 from kiosk.desk import TicketDesk
+from kiosk.devices.printer import PaperOut, PrinterStatus
 from kiosk.hall.app import HallContext
 from kiosk.hall.devtools import ThreadedServer
 from kiosk.identity import Identity

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from drivers.card.simulated import SimulatedCardReader
-from drivers.printer import PaperOut, PrinterStatus
 from drivers.printer.simulated import SimulatedPrinter
 from kiosk.config import KioskConfig
 from kiosk.desk import TicketDesk
+from kiosk.devices.printer import PaperOut, PrinterStatus
 from kiosk.diagnostics import LOG_FILE, print_test_ticket, reader_report, recent_problems, status_report
 from kiosk.journal import setup_logging
 from kiosk.queue import LocalQueueService

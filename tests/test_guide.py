@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from PIL import Image
 from pypinyin import lazy_pinyin
 
-from drivers.printer.base import PaperOut, PrinterStatus
 from drivers.printer.simulated import SimulatedPrinter
 from kiosk.config import ConfigError, KioskConfig, ServicesFile, load_config
 from kiosk.desk import TicketDesk
+from kiosk.devices.printer import PaperOut, PrinterStatus
 from kiosk.guide import FREQUENT_WORDS, Guide, guide_for, matter_page
 from kiosk.queue.service import LocalQueueService
 from kiosk.services import embedded_reprints

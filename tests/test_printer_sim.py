@@ -15,14 +15,15 @@ import pytest
 import qrcode
 from PIL import Image
 
-from drivers.printer import CoverOpen, PaperOut, PrinterOffline, PrinterStatus
 from drivers.printer.simulated import SimulatedPrinter
 from kiosk.config import KioskConfig
 from kiosk.desk import TicketDesk
+from kiosk.devices.document import Cut, Document, QrCode, Text
+from kiosk.devices.printer import CoverOpen, PaperOut, PrinterOffline, PrinterStatus
 from kiosk.identity import Identity
 from kiosk.queue import LocalQueueService, Priority, Ticket
 from kiosk.services import embedded_reprints
-from kiosk.ticket import Cut, Document, QrCode, Text, ticket_document
+from kiosk.ticket import ticket_document
 
 EXPECTED_URL = "https://zwfw.example.gov.cn/queue/ticket?day=2026-11-24&number={number}"
 

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from drivers.speech import EspeakSpeaker, NullSpeaker, speaker_from_config, spell_number
+from drivers.speech import EspeakSpeaker, speaker_from_config
 from drivers.speech.espeak import VOICES
 from kiosk.config import AccessibilityConfig, load_config
+from kiosk.devices.speech import NullSpeaker, spell_number
 from screens.registry import SCREENS
 from screens.texts import catalogue
 from tests.ui.conftest import ROOT, run_ui_scenario, screenshot_dir, xvfb_display  # noqa: F401  (fixtures of the app test)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from drivers.card.base import ExpiredCard, InvalidCardData
+from kiosk.devices.card import ExpiredCard, InvalidCardData
 from kiosk.identity import Identity, InvalidIdNumber, birth_date_of, mask_id_number, mask_name, normalize_id_number
 
 TEXT_BLOCK_BYTES = 256

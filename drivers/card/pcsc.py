@@ -24,7 +24,9 @@ from datetime import date
 
 from smartcard import scard
 
-from drivers.card.base import (
+from drivers.card.profiles import CardResult, Response, read_card
+from kiosk.config import CardProfileConfig
+from kiosk.devices.card import (
     CardError,
     CardEvent,
     CardFailed,
@@ -39,8 +41,6 @@ from drivers.card.base import (
     ReaderStatus,
     UnsupportedCard,
 )
-from drivers.card.profiles import CardResult, Response, read_card
-from kiosk.config import CardProfileConfig
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from drivers.card.base import CardError, InvalidCardData, UnsupportedCard, mask_uid
 from drivers.card.cn_id import TEXT_BLOCK_BYTES, identity_from_text_block
 from kiosk.config import CardProfileConfig
+from kiosk.devices.card import CardError, InvalidCardData, UnsupportedCard, mask_uid
 from kiosk.identity import Identity, InvalidIdNumber
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from drivers.card.base import (
+from kiosk.devices.card import (
     CardError,
     CardEvent,
     CardFailed,

@@ -1,14 +1,1 @@
-"""Ticket printers: the ``TicketPrinter`` interface and its implementations."""
-
-from drivers.printer.base import (
-    CoverOpen,
-    PaperOut,
-    PrinterError,
-    PrinterOffline,
-    PrinterStatus,
-    TicketPrinter,
-    error_for_status,
-)
-
-__all__ = ["CoverOpen", "PaperOut", "PrinterError", "PrinterOffline", "PrinterStatus", "TicketPrinter",
-           "error_for_status"]
+"""Ticket printers: implementations of ``kiosk.devices.printer.TicketPrinter`` (ESC/POS over serial, simulated)."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from drivers.printer.base import PrinterError, PrinterStatus, error_for_status
 from drivers.printer.escpos import EscPosSettings, encode
 from drivers.printer.serial import SerialTransport
-from kiosk.ticket import Document
+from kiosk.devices.document import Document
+from kiosk.devices.printer import PrinterError, PrinterStatus, error_for_status
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 import serial
 
-from drivers.printer.base import PrinterOffline, PrinterStatus
 from kiosk.config import PrinterConfig
+from kiosk.devices.printer import PrinterOffline, PrinterStatus
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

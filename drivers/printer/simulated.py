@@ -10,10 +10,10 @@ from pathlib import Path
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from drivers.printer.base import PrinterStatus, error_for_status
+from kiosk.devices.document import Align, Cut, Document, Feed, QrCode, Rule, Text
+from kiosk.devices.printer import PrinterStatus, error_for_status
 from kiosk.fonts import find_cjk_font
 from kiosk.textwrap_cjk import wrap
-from kiosk.ticket import Align, Cut, Document, Feed, QrCode, Rule, Text
 
 log = logging.getLogger(__name__)
 

@@ -1,17 +1,17 @@
-"""Spoken prompts for large-font mode: the ``Speaker`` interface, espeak-ng, and the configured one."""
+"""Spoken prompts for large-font mode: espeak-ng, and the speaker a configuration names."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from drivers.speech.base import NullSpeaker, Speaker, spell_number
 from drivers.speech.espeak import EspeakSpeaker, espeak_available
 from kiosk.config import AccessibilityConfig
+from kiosk.devices.speech import NullSpeaker, Speaker
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EspeakSpeaker", "NullSpeaker", "Speaker", "speaker_from_config", "spell_number"]
+__all__ = ["EspeakSpeaker", "speaker_from_config"]
 
 
 def speaker_from_config(config: AccessibilityConfig) -> Speaker:

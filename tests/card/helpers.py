@@ -7,7 +7,7 @@ import re
 import time
 from pathlib import Path
 
-from drivers.card.base import CardEvent
+from kiosk.devices.card import CardEvent
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_TOML = REPO / "config" / "kiosk.toml"

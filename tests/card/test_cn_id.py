@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drivers.card.base import ExpiredCard, InvalidCardData
 from drivers.card.cn_id import LAYOUT, TEXT_BLOCK_BYTES, identity_from_text_block, parse_text_block
+from kiosk.devices.card import ExpiredCard, InvalidCardData
 from tests.card.cards import CITIZEN, CITIZEN_NAME, CITIZEN_NUMBER, SENIOR, SENIOR_NUMBER, TODAY, text_block, with_check
 
 

@@ -10,7 +10,9 @@ from collections.abc import Callable
 
 import pytest
 
-from drivers.card.base import (
+from drivers.card.pcsc import PcscCardReader, list_readers, reader_matches
+from kiosk.config import CardReaderConfig, KioskConfig
+from kiosk.devices.card import (
     CardError,
     CardFailed,
     CardInserted,
@@ -25,8 +27,6 @@ from drivers.card.base import (
     ReaderStatus,
     UnsupportedCard,
 )
-from drivers.card.pcsc import PcscCardReader, list_readers, reader_matches
-from kiosk.config import CardReaderConfig, KioskConfig
 from tests.card.cards import (
     CITIZEN,
     CITIZEN_NAME,

@@ -15,17 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from drivers.card.base import CardEvent, CardFailed, CardInserted, CardReader, CardRemoved
 from drivers.card.cn_id import IdCardText
 from drivers.factory import card_reader_from_config
-from drivers.printer.base import PrinterStatus
 from drivers.printer.escpos import EscPosSettings, encode
 from kiosk.cli import main as kioskctl
 from kiosk.config import KioskConfig
 from kiosk.desk import TicketDesk
+from kiosk.devices.card import CardEvent, CardFailed, CardInserted, CardReader, CardRemoved
+from kiosk.devices.document import Document
+from kiosk.devices.printer import PrinterStatus
 from kiosk.identity import Identity
 from kiosk.services import embedded_queue, embedded_reprints
-from kiosk.ticket import Document
 from tests.card.cards import CITIZEN, SENIOR, SENIOR_NAME, SENIOR_NUMBER, masked, text_block, with_check
 from tests.card.helpers import EventLog, documented_example
 from tests.card.vicc import CardSlot, VirtualCard

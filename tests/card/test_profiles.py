@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from drivers.card.base import CardRemovedEarly, InvalidCardData, UnsupportedCard
 from drivers.card.profiles import Response, exchange, read_card
 from kiosk.config import CardProfileConfig, KioskConfig
+from kiosk.devices.card import CardRemovedEarly, InvalidCardData, UnsupportedCard
 from tests.card.cards import CITIZEN, CITIZEN_NUMBER, TODAY, text_block
 from tests.card.helpers import documented_example
 

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from drivers.printer.escpos import EscPosSettings
 from kiosk.config import KioskConfig, Material, MatterConfig
+from kiosk.devices.document import Document, Text
 from kiosk.queue.model import Priority, Ticket, TicketStatus
-from kiosk.ticket import Document, Text, checklist_document, ticket_document, ticket_status_url
+from kiosk.ticket import checklist_document, ticket_document, ticket_status_url
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ISSUED = datetime(2026, 11, 24, 10, 5, tzinfo=SHANGHAI)  # a Tuesday, inside opening hours

@@ -6,9 +6,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from kiosk.ticket import Cut as DocCut
-from kiosk.ticket import Document, QrCode, Rule, Text
-from kiosk.ticket import Feed as DocFeed
+from kiosk.devices.document import Cut as DocCut
+from kiosk.devices.document import Document, QrCode, Rule, Text
+from kiosk.devices.document import Feed as DocFeed
 
 from .decoder import ChineseMode, Cut, Decoded, Feed, Init, Line, Qr
 from .documents import joins_back

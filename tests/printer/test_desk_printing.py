@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from drivers.printer import CoverOpen, PaperOut, PrinterError, PrinterOffline
 from drivers.printer.escpos import EscPosSettings, encode
 from drivers.printer.escpos_printer import EscPosPrinter
 from drivers.printer.serial import SerialTransport
 from kiosk.cli import main
 from kiosk.config import KioskConfig
 from kiosk.desk import TicketDesk
+from kiosk.devices.printer import CoverOpen, PaperOut, PrinterError, PrinterOffline
 from kiosk.queue import LocalQueueService
 from kiosk.queue.errors import TicketNotFound
 from kiosk.queue.reprints import ReprintLog

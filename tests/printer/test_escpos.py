@@ -16,9 +16,10 @@ from PIL import Image
 from drivers.printer.escpos import EscPosSettings, encode
 from drivers.printer.simulated import SimulatedPrinter
 from kiosk.config import KioskConfig
+from kiosk.devices.document import Cut as DocCut
+from kiosk.devices.document import Document, QrCode, Text
 from kiosk.queue.model import Priority
-from kiosk.ticket import Cut as DocCut
-from kiosk.ticket import Document, QrCode, Text, checklist_document, ticket_document
+from kiosk.ticket import checklist_document, ticket_document
 
 from .decoder import ChineseMode, Cut, DecodeError, Feed, Init, Line, Qr, Raster, decode
 from .documents import (

@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 
 from drivers.factory import printer_from_config
-from drivers.printer import CoverOpen, PaperOut, PrinterError, PrinterOffline, PrinterStatus
 from drivers.printer.escpos import EscPosSettings, encode
 from drivers.printer.escpos_printer import EscPosPrinter
 from drivers.printer.serial import SerialSettings, SerialTransport, status_from_answers
 from kiosk.config import KioskConfig, load_config
+from kiosk.devices.document import Document
+from kiosk.devices.printer import CoverOpen, PaperOut, PrinterError, PrinterOffline, PrinterStatus
 from kiosk.state import StateDir
-from kiosk.ticket import Document, ticket_document
+from kiosk.ticket import ticket_document
 
 from .decoder import decode
 from .documents import make_ticket

@@ -10,7 +10,7 @@ from typing import Any
 
 from kivy.core.window import Window
 
-from drivers.printer.base import PrinterStatus
+from kiosk.devices.printer import PrinterStatus
 from tests.ui.touch import VARIANTS, set_variant, shot, tap, until, variant_name
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from kivy.base import EventLoop
 
-from drivers.printer.base import PrinterStatus
+from kiosk.devices.printer import PrinterStatus
 from kiosk.journal import setup_logging
 from tests.ui.touch import VARIANTS, Tap, press, set_variant, shot, tap, type_on, until, variant_name
 

@@ -9,7 +9,7 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
-from drivers.printer.base import PrinterStatus
+from kiosk.devices.printer import PrinterStatus
 from tests.ui.touch import shot, tap, until
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from kiosk.devices.document import Document
 from kiosk.errors import KioskError
-from kiosk.ticket import Document
 
 
 class PrinterStatus(StrEnum):
