@@ -31,7 +31,7 @@ from drivers.printer.escpos import EscPosSettings, encode  # noqa: E402
 from drivers.printer.escpos_printer import EscPosPrinter  # noqa: E402
 from drivers.printer.serial import SerialSettings, SerialTransport  # noqa: E402
 from kiosk.config import BUNDLED_CONFIG_DIR, KioskConfig, load_config  # noqa: E402
-from kiosk.devices.document import Document
+from kiosk.devices.document import Document  # noqa: E402
 from kiosk.queue.model import Priority  # noqa: E402
 from kiosk.ticket import checklist_document, ticket_document  # noqa: E402
 from tests.printer.documents import PRINTED_AT, golden_cases, make_ticket  # noqa: E402
