@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING
 
 from kiosk import __version__
 from kiosk.backend.catalog_sync import CatalogueReport, catalogue_report
-from kiosk.cli_printer import sample_ticket
 from kiosk.config import KioskConfig
 from kiosk.config_store import ConfigStore
 from kiosk.devices.printer import PrintCheck, print_checked
 from kiosk.identity import mask_id_number
 from kiosk.queue.reprints import ReprintLog
 from kiosk.runtime import read_status
-from kiosk.ticket import ticket_document
+from kiosk.ticket import sample_ticket, ticket_document
 
 if TYPE_CHECKING:
     from kiosk.devices.card import CardReader

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from kiosk.config import KioskConfig, Material, MatterConfig
 from kiosk.devices.document import Align, Block, Cut, Document, Feed, QrCode, Rule, Text
-from kiosk.queue.model import Ticket
+from kiosk.queue.model import Priority, Ticket, TicketStatus
 from kiosk.timefmt import wait_phrase
 
 
@@ -17,6 +17,16 @@ def ticket_status_url(ticket: Ticket, config: KioskConfig) -> str:
     """Where the ticket's QR code points: its live status page."""
     return config.kiosk.kiosk.ticket_status_url.format(
         number=ticket.number, day=ticket.day.isoformat(), kiosk=ticket.kiosk_id)
+
+
+def sample_ticket(config: KioskConfig, now: datetime) -> Ticket:
+    """A ticket that was never issued, to check what the printer makes of one."""
+    group = config.services.groups[0]
+    local = now.astimezone(config.timezone)
+    return Ticket(number=f"{group.prefix}{0:0{group.number_digits}d}", group_id=group.id, day=local.date(), seq=0,
+                  priority=Priority.NONE, issued_at=now, status=TicketStatus.WAITING, people_ahead=3,
+                  wait_minutes=int(group.service_minutes * 3 / len(group.windows)) + 1,
+                  kiosk_id=config.kiosk.kiosk.id)
 
 
 _PRIORITY_ZH = {"elderly": "长者优先", "appointment": "预约", "declared": "优先"}

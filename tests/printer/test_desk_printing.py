@@ -377,7 +377,7 @@ def test_kioskctl_sample_ticket_is_the_ticket_document(emulator: PtyPrinterEmula
                                                        ctl: Callable[..., tuple[int, str, str]], port: str,
                                                        config: KioskConfig) -> None:
     """What ``printer test`` prints is the kiosk's own ticket layout (same document builder)."""
-    from kiosk.cli_printer import sample_ticket
+    from kiosk.ticket import sample_ticket
 
     assert ctl("printer", "test", "--port", port)[0] == 0
     document = ticket_document(sample_ticket(config, TUESDAY_10), config)

@@ -9,10 +9,9 @@ import argparse
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, get_args
 
-from kiosk.cli_output import EXIT_REFUSED, emit
+from kiosk.cli.output import EXIT_REFUSED, emit
 from kiosk.config import KioskConfig, PrinterConfig
-from kiosk.queue.model import Priority, Ticket, TicketStatus
-from kiosk.ticket import checklist_document, ticket_document
+from kiosk.ticket import checklist_document, sample_ticket, ticket_document
 
 BAUD_RATES = get_args(PrinterConfig.model_fields["baudrate"].annotation)
 
@@ -46,16 +45,6 @@ def open_desk(args: argparse.Namespace, config: KioskConfig) -> TicketDesk:
     from kiosk.services import embedded_queue, embedded_reprints
 
     return TicketDesk(embedded_queue(config), open_printer(args, config), config, embedded_reprints(config))
-
-
-def sample_ticket(config: KioskConfig, now: datetime) -> Ticket:
-    """A ticket that was never issued, to check what the printer makes of one."""
-    group = config.services.groups[0]
-    local = now.astimezone(config.timezone)
-    return Ticket(number=f"{group.prefix}{0:0{group.number_digits}d}", group_id=group.id, day=local.date(), seq=0,
-                  priority=Priority.NONE, issued_at=now, status=TicketStatus.WAITING, people_ahead=3,
-                  wait_minutes=int(group.service_minutes * 3 / len(group.windows)) + 1,
-                  kiosk_id=config.kiosk.kiosk.id)
 
 
 def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:

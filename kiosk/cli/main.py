@@ -13,14 +13,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli_admin import register as register_admin
-from kiosk.cli_card import register as register_card
-from kiosk.cli_hall import register as register_hall
-from kiosk.cli_maintenance import register_config_actions, register_status
-from kiosk.cli_outbox import register as register_outbox
-from kiosk.cli_output import EXIT_CONFIG, EXIT_REFUSED, emit
-from kiosk.cli_printer import add_port_options, open_desk
-from kiosk.cli_printer import register as register_printer
+from kiosk.cli.admin import register as register_admin
+from kiosk.cli.card import register as register_card
+from kiosk.cli.hall import register as register_hall
+from kiosk.cli.maintenance import register_config_actions, register_status
+from kiosk.cli.outbox import register as register_outbox
+from kiosk.cli.output import EXIT_CONFIG, EXIT_REFUSED, emit
+from kiosk.cli.printer import add_port_options, open_desk
+from kiosk.cli.printer import register as register_printer
 from kiosk.config import ConfigError, KioskConfig, default_config_dir, load_config
 from kiosk.desk import IssueOutcome
 from kiosk.errors import KioskError
@@ -180,6 +180,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{exc.code}: {exc.bilingual()}", file=sys.stderr)
         return EXIT_REFUSED
 
-
-if __name__ == "__main__":
-    sys.exit(main())

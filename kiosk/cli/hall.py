@@ -9,7 +9,7 @@ import argparse
 import getpass
 import sys
 
-from kiosk.cli_output import EXIT_REFUSED, emit
+from kiosk.cli.output import EXIT_REFUSED, emit
 from kiosk.config import KioskConfig
 
 

@@ -14,7 +14,7 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from kiosk.cli_output import EXIT_CONFIG, EXIT_REFUSED, emit
+from kiosk.cli.output import EXIT_CONFIG, EXIT_REFUSED, emit
 from kiosk.config import KioskConfig
 from kiosk.errors import KioskError
 

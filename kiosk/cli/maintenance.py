@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from kiosk.cli_output import EXIT_CONFIG, emit
+from kiosk.cli.output import EXIT_CONFIG, emit
 from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.config_store import Applied, ConfigStore
 from kiosk.diagnostics import recent_problems, status_report

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.admin_pin import MAX_DIGITS, MIN_DIGITS, BadPinFormat, PinGuard, hash_pin
-from kiosk.cli_output import EXIT_REFUSED, emit
+from kiosk.cli.output import EXIT_REFUSED, emit
 from kiosk.clock import utc_now
 from kiosk.config import KioskConfig
 

@@ -12,7 +12,7 @@ import argparse
 from typing import Any
 
 from kiosk.backend.resilient import Outbox, OutboxEntry, outbox_for_config
-from kiosk.cli_output import emit
+from kiosk.cli.output import emit
 from kiosk.config import KioskConfig
 from kiosk.errors import KioskError
 
