@@ -43,7 +43,7 @@ def largest_ticket(config: KioskConfig, columns: int) -> tuple[int, str]:
     best = (0, "")
     for group in config.services.groups:
         for priority in Priority:
-            prefix = group.priority_prefix if priority is not Priority.NONE and group.priority_prefix else group.prefix
+            prefix = group.series_for(priority is not Priority.NONE)
             ticket = make_ticket(prefix + "9" * group.number_digits, group.id, priority, 99,
                                  math.ceil(99 * group.service_minutes / len(group.windows)))
             size = len(encode(ticket_document(ticket, config), EscPosSettings(columns=columns)))

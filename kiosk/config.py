@@ -42,6 +42,8 @@ _PATTERN_HELP = {
 }
 Slug = Annotated[str, Field(pattern=_SLUG)]
 Prefix = Annotated[str, Field(pattern=_PREFIX)]
+# The fields of a service group that name a number series; one prefix stands for one group only.
+PREFIX_FIELDS = ("prefix", "priority_prefix")
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -568,6 +570,15 @@ class GroupConfig(Strict):
     wait_area_zh: str = ""
     wait_area_en: str = ""
 
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        """The series this group's numbers carry: its prefix, and its green channel's when it has one."""
+        return tuple(p for name in PREFIX_FIELDS if (p := getattr(self, name)))
+
+    def series_for(self, green_channel: bool) -> str:
+        """The series a new number of this group takes: the green channel's own when it has one."""
+        return self.priority_prefix if green_channel and self.priority_prefix else self.prefix
+
     @field_validator("daily_quota")
     @classmethod
     def _quota_fits_digits(cls, quota: int, info: ValidationInfo) -> int:
@@ -633,6 +644,11 @@ class ServicesFile(Strict):
     groups: Annotated[list[GroupConfig], Field(min_length=1)]
     matters: list[MatterConfig] = []
     life_events: list[LifeEvent] = []
+
+    @property
+    def prefixes(self) -> dict[str, str]:
+        """Every group's series prefixes (``GroupConfig.prefixes``), each with the id of its group."""
+        return {p: g.id for g in self.groups for p in g.prefixes}
 
 
 @dataclass(frozen=True)
@@ -755,7 +771,7 @@ def _cross_checks(data: dict[str, Any]) -> list[Problem]:
             if gid in seen_ids:
                 problems.append(Problem(SERVICES_FILE, f"{key}.id", f"'{gid}' is used by groups[{seen_ids[gid]}] too"))
             seen_ids.setdefault(gid, i)
-        for field_name in ("prefix", "priority_prefix"):
+        for field_name in PREFIX_FIELDS:
             prefix = group.get(field_name)
             if not isinstance(prefix, str) or not prefix:
                 continue

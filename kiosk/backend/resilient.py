@@ -313,7 +313,7 @@ class ResilientQueue:
     def __init__(self, hall: HallClient, local: LocalQueueService, offline_series: str, *,
                  probe_seconds: float = 30) -> None:
         config = local.config
-        own = {p for g in config.services.groups for p in (g.prefix, g.priority_prefix) if p}
+        own = config.services.prefixes
         if not offline_series or offline_series in own:
             raise ConfigError([Problem("kiosk.toml", "backend.offline_series",
                                        f"'{offline_series}' must be set and be no group's prefix ({', '.join(sorted(own))})")])
@@ -554,11 +554,11 @@ class OutboxRatings:
         """A ticket of the hall known only by its number: the group its letters stand for, nothing more."""
         local = self._queue.local
         letters, digits = number.rstrip("0123456789"), number.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        for group in local.config.services.groups:
-            if letters and digits and letters in (group.prefix, group.priority_prefix):
-                return Ticket(number, group.id, local.business_day(), int(digits), Priority.NONE, local.clock(),
-                              TicketStatus.SERVED, 0, 0)
-        raise TicketNotFound(number)
+        group_id = local.config.services.prefixes.get(letters)
+        if group_id is None or not digits:
+            raise TicketNotFound(number)
+        return Ticket(number, group_id, local.business_day(), int(digits), Priority.NONE, local.clock(),
+                      TicketStatus.SERVED, 0, 0)
 
     def _refuse_if_rated_here(self, number: str) -> None:
         local = self._queue.local

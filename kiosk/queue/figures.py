@@ -58,11 +58,7 @@ def percentile(values: list[float], share: float) -> float | None:
 def hall_figures(queue: LocalQueueService, ratings: RatingService, day: date) -> HallFigures:
     config = queue.config
     tz = config.timezone
-    series_group = {}
-    for group in config.services.groups:
-        series_group[group.prefix] = group.id
-        if group.priority_prefix:
-            series_group[group.priority_prefix] = group.id
+    series_group = config.services.prefixes
     issued: dict[str, int] = defaultdict(int)
     served: dict[str, int] = defaultdict(int)
     no_shows: dict[str, int] = defaultdict(int)

@@ -329,8 +329,7 @@ class LocalQueueService:
 
         ``series`` overrides the group's own (a kiosk's offline series, numbered across its groups)."""
         day = self.business_day(now).isoformat()
-        series = series or (group.priority_prefix if priority is not Priority.NONE and group.priority_prefix
-                            else group.prefix)
+        series = series or group.series_for(priority is not Priority.NONE)
         # The quota counter is bumped first: on PostgreSQL its row lock serialises this group's
         # issuing, so the per-person check below cannot race with another kiosk.
         if _bump(conn, day, f"quota:{group.id}", group.daily_quota if enforce_quota else None) is None:
@@ -367,8 +366,7 @@ class LocalQueueService:
         Refuses a series that is one of the hall's own prefixes, and a number another hand-over already holds.
         """
         group = self._group(group_id)
-        own = {p for g in self._config.services.groups for p in (g.prefix, g.priority_prefix) if p}
-        if series in own or not number.upper().startswith(series):
+        if series in self._config.services.prefixes or not number.upper().startswith(series):
             raise InvalidRecord(f"offline series {series} overlaps the hall's own numbers")
         issued = issued_at.astimezone(UTC)
         day = self.business_day(issued).isoformat()

@@ -240,7 +240,7 @@ def test_every_shipped_ticket_is_at_most_600_bytes(config: KioskConfig) -> None:
     too_big = []
     for group in config.services.groups:
         for priority in Priority:
-            prefix = group.priority_prefix if priority is not Priority.NONE and group.priority_prefix else group.prefix
+            prefix = group.series_for(priority is not Priority.NONE)
             ticket = make_ticket(prefix + "9" * group.number_digits, group.id, priority, 99,
                                  math.ceil(99 * group.service_minutes / len(group.windows)))
             for columns in (32, 48):
