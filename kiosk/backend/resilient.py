@@ -73,7 +73,7 @@ from kiosk.hall.accounts import Forbidden, NotSignedIn
 from kiosk.identity import Identity
 from kiosk.queue.appointments import Appointment, AppointmentService, AppointmentStatus, CheckIn
 from kiosk.queue.errors import AlreadyRated, IdentityRequired, TicketNotFound, UnknownGroup
-from kiosk.queue.model import GroupStatus, Priority, Ticket, TicketStatus
+from kiosk.queue.model import GroupStatus, Priority, Ticket, TicketStatus, priority_for
 from kiosk.queue.ratings import Rating, RatingService, mask_phone, validated_rating
 from kiosk.queue.schema import appointments
 from kiosk.queue.service import LocalQueueService
@@ -411,9 +411,7 @@ class ResilientQueue:
         local.check_open()
         if group.identity == "required" and identity is None:
             raise IdentityRequired(group_id)
-        if priority is Priority.NONE and identity is not None \
-                and identity.age(local.business_day(now)) >= local.config.kiosk.queue.elderly_age:
-            priority = Priority.ELDERLY
+        priority = priority_for(identity, local.config, local.business_day(now), priority)
         with local.engine.begin() as conn:
             ticket = local.issue_in(conn, group, now, priority,
                                     key=local.identity_key(identity) if identity else None,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.cli.output import EXIT_CONFIG, EXIT_REFUSED, emit
 from kiosk.config import KioskConfig
 from kiosk.errors import KioskError
+from kiosk.queue.model import Priority, priority_for
 
 if TYPE_CHECKING:
     from kiosk.devices.card import CardEvent
@@ -68,9 +69,9 @@ def cmd_card_list(args: argparse.Namespace, config: KioskConfig) -> int:
 
 def _identity_json(identity: Identity, config: KioskConfig) -> dict[str, Any]:
     """What staff may see of a card holder: masked name and number, sex, age and the green channel."""
-    age = identity.age(datetime.now(config.timezone).date())
-    return {"name": identity.masked_name, "id_number": identity.masked_number, "sex": identity.sex, "age": age,
-            "green_channel": age >= config.kiosk.queue.elderly_age}
+    today = datetime.now(config.timezone).date()
+    return {"name": identity.masked_name, "id_number": identity.masked_number, "sex": identity.sex,
+            "age": identity.age(today), "green_channel": priority_for(identity, config, today) is Priority.ELDERLY}
 
 
 def cmd_card_read(args: argparse.Namespace, config: KioskConfig) -> int:

@@ -1,10 +1,15 @@
-"""Value types of the queue: priorities, tickets and group status."""
+"""Value types of the queue: priorities (and the green-channel rule), tickets and group status."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.config import KioskConfig
+    from kiosk.identity import Identity
 
 
 class Priority(StrEnum):
@@ -14,6 +19,15 @@ class Priority(StrEnum):
     ELDERLY = "elderly"
     APPOINTMENT = "appointment"
     DECLARED = "declared"
+
+
+def priority_for(identity: Identity | None, config: KioskConfig, day: date,
+                 asked: Priority = Priority.NONE) -> Priority:
+    """The priority a ticket issued on ``day`` gets: the one ``asked`` for, else the green channel for a card
+    holder of ``[queue] elderly_age`` or more."""
+    if asked is Priority.NONE and identity is not None and identity.age(day) >= config.kiosk.queue.elderly_age:
+        return Priority.ELDERLY
+    return asked
 
 
 class TicketStatus(StrEnum):

@@ -47,6 +47,7 @@ from kiosk.queue.model import (
     Ticket,
     TicketStatus,
     WindowState,
+    priority_for,
 )
 from kiosk.queue.schema import counters, events, issue_requests, ticket_imports, tickets, window_groups
 
@@ -255,12 +256,6 @@ class LocalQueueService:
     def _ticket_by_id(self, conn: Connection, ticket_id: int) -> Ticket:
         return self._to_ticket(conn, conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one())
 
-    def _priority_for(self, identity: Identity | None, priority: Priority, today: date) -> Priority:
-        if priority is Priority.NONE and identity is not None \
-                and identity.age(today) >= self._config.kiosk.queue.elderly_age:
-            return Priority.ELDERLY
-        return priority
-
     # -- QueueService --------------------------------------------------------------------------
 
     def issue(self, group_id: str, identity: Identity | None = None,
@@ -279,7 +274,7 @@ class LocalQueueService:
         self._check_open(now)
         if group.identity == "required" and identity is None:
             raise IdentityRequired(group_id)
-        priority = self._priority_for(identity, priority, today)
+        priority = priority_for(identity, self._config, today, priority)
         if request_key and self._keys_day != day:
             with self._engine.begin() as conn:
                 conn.execute(delete(issue_requests).where(issue_requests.c.day < day))
