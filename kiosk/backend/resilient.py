@@ -47,7 +47,8 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -72,13 +73,15 @@ from kiosk.errors import KioskError
 from kiosk.hall.accounts import Forbidden, NotSignedIn
 from kiosk.identity import Identity
 from kiosk.queue.appointments import Appointment, AppointmentService, AppointmentStatus, CheckIn
-from kiosk.queue.errors import AlreadyRated, IdentityRequired, TicketNotFound, UnknownGroup
-from kiosk.queue.model import GroupStatus, Priority, Ticket, TicketStatus, priority_for
+from kiosk.queue.errors import AlreadyRated, TicketNotFound
+from kiosk.queue.model import GroupStatus, Priority, Ticket, TicketStatus
 from kiosk.queue.ratings import Rating, RatingService, mask_phone, validated_rating
 from kiosk.queue.schema import appointments
 from kiosk.queue.service import LocalQueueService
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _meta = MetaData()
 
@@ -387,74 +390,51 @@ class ResilientQueue:
             self.went_online()
         return result
 
+    def hall_first(self, hall_call: Callable[[], T], local_call: Callable[[], T], *, ask: bool | None = None) -> T:
+        """``hall_call()``'s answer (the hall is marked online); ``local_call()``'s when the hall is unreachable
+        (marked offline) or not asked. ``ask`` defaults to ``hall_worth_asking()``."""
+        if self.hall_worth_asking() if ask is None else ask:
+            try:
+                answer = hall_call()
+            except HallUnreachable:
+                self.went_offline()
+            else:
+                self.went_online()
+                return answer
+        return local_call()
+
     def issue(self, group_id: str, identity: Identity | None = None,
               priority: Priority = Priority.NONE) -> Ticket:
         """From the hall server; from the offline series when it does not answer (or did not a moment ago)."""
-        if self.hall_worth_asking():
-            try:
-                ticket = self._hall.issue(group_id, identity, priority)
-                self.went_online()
-                return ticket
-            except HallUnreachable:
-                self.went_offline()
-        return self.issue_offline(group_id, identity, priority)
+        return self.hall_first(partial(self._hall.issue, group_id, identity, priority),
+                               partial(self.issue_offline, group_id, identity, priority))
 
     def issue_offline(self, group_id: str, identity: Identity | None = None,
                       priority: Priority = Priority.NONE) -> Ticket:
-        """A number of this kiosk's offline series, stored with its outbox entry in one transaction."""
-        local = self._local
-        try:
-            group = local.config.group(group_id)
-        except KeyError:
-            raise UnknownGroup(group_id) from None
-        now = local.clock().astimezone(UTC)
-        local.check_open()
-        if group.identity == "required" and identity is None:
-            raise IdentityRequired(group_id)
-        priority = priority_for(identity, local.config, local.business_day(now), priority)
-        with local.engine.begin() as conn:
-            ticket = local.issue_in(conn, group, now, priority,
-                                    key=local.identity_key(identity) if identity else None,
-                                    id_masked=identity.masked_number if identity else None, series=self._series)
-            self.outbox.add_in(conn, "ticket", ticket_payload(ticket, self._series))
+        """A number of this kiosk's offline series, by the local queue's own rules (hours, identity, green
+        channel, quotas), stored with its outbox entry in one transaction."""
+        ticket = self._local.issue(group_id, identity, priority, series=self._series, also=self.hand_over_in)
         self.wake()
         return ticket
 
+    def hand_over_in(self, conn: Connection, ticket: Ticket) -> None:
+        """Queue an offline ticket for the hall inside the transaction that stores it."""
+        self.outbox.add_in(conn, "ticket", ticket_payload(ticket, self._series))
+
+    # The reads ask the hall every time: the local store knows only this kiosk's offline part of the queue.
+
     def status(self, group_id: str) -> GroupStatus:
-        try:
-            status = self._hall.status(group_id)
-        except HallUnreachable:
-            self.went_offline()
-            return self._local.status(group_id)
-        self.went_online()
-        return status
+        return self.hall_first(partial(self._hall.status, group_id), partial(self._local.status, group_id), ask=True)
 
     def statuses(self) -> list[GroupStatus]:
-        try:
-            statuses = self._hall.statuses()
-        except HallUnreachable:
-            self.went_offline()
-            return self._local.statuses()
-        self.went_online()
-        return statuses
+        return self.hall_first(self._hall.statuses, self._local.statuses, ask=True)
 
     def ticket(self, number: str, day: date | None = None) -> Ticket:
-        try:
-            ticket = self._hall.ticket(number, day)
-        except HallUnreachable:
-            self.went_offline()
-            return self._local.ticket(number, day)
-        self.went_online()
-        return ticket
+        return self.hall_first(partial(self._hall.ticket, number, day), partial(self._local.ticket, number, day),
+                               ask=True)
 
     def serving(self) -> list[Ticket]:
-        try:
-            serving = self._hall.serving()
-        except HallUnreachable:
-            self.went_offline()
-            return self._local.serving()
-        self.went_online()
-        return serving
+        return self.hall_first(self._hall.serving, self._local.serving, ask=True)
 
 
 class ResilientAppointments:
@@ -466,16 +446,12 @@ class ResilientAppointments:
         self._copy = AppointmentService(queue.local)
 
     def check_in(self, code: str = "", identity: Identity | None = None) -> CheckIn:
-        queue = self._queue
-        if queue.hall_worth_asking():
-            try:
-                result = queue.hall.check_in(code, identity)
-                queue.went_online()
-                self.mirror([result.appointment])  # a second try here offline is told "already checked in"
-                return result
-            except HallUnreachable:
-                queue.went_offline()
-        return self.check_in_offline(code)
+        def at_hall() -> CheckIn:
+            result = self._queue.hall.check_in(code, identity)
+            self.mirror([result.appointment])  # a second try here offline is told "already checked in"
+            return result
+
+        return self._queue.hall_first(at_hall, partial(self.check_in_offline, code))
 
     def check_in_offline(self, code: str) -> CheckIn:
         """Check in by code against the local copy; the ticket and the check-in wait in the outbox."""
@@ -488,7 +464,7 @@ class ResilientAppointments:
             if conn.execute(select(appointments.c.id).where(appointments.c.code == code)).first() is None:
                 raise OfflineAppointmentUnknown(code)
             result = self._copy.check_in_in(conn, code, series=queue.offline_series)
-            queue.outbox.add_in(conn, "ticket", ticket_payload(result.ticket, queue.offline_series))
+            queue.hand_over_in(conn, result.ticket)
             queue.outbox.add_in(conn, "checkin", {"code": result.appointment.code, "number": result.ticket.number,
                                                   "checked_in_at": result.ticket.issued_at.isoformat()})
         queue.wake()
@@ -532,15 +508,10 @@ class OutboxRatings:
     def rateable_ticket(self, number: str = "", identity: Identity | None = None) -> Ticket:
         """The hall's answer. Offline: this kiosk's own offline tickets, or a number of one of the hall's
         groups taken on trust (the hall checks it at delivery; an unknown one becomes a dead letter)."""
-        queue = self._queue
-        if queue.hall_worth_asking():
-            try:
-                ticket = queue.hall.rateable_ticket(number, identity)
-                queue.went_online()
-                return ticket
-            except HallUnreachable:
-                queue.went_offline()
-        number = number.strip().upper()
+        return self._queue.hall_first(partial(self._queue.hall.rateable_ticket, number, identity),
+                                      partial(self._rateable_here, number.strip().upper(), identity))
+
+    def _rateable_here(self, number: str, identity: Identity | None) -> Ticket:
         try:
             ticket = self._local.rateable_ticket(number, identity)
         except TicketNotFound:
@@ -576,18 +547,17 @@ class OutboxRatings:
         payload = {"level": int(the_level), "number": number, "comment": comment, "window": window,
                    "reasons": [str(r) for r in the_reasons], "phone": phone, "at": now.isoformat()}
         key = uuid.uuid4().hex
-        if queue.hall_worth_asking() and not queue.outbox.pending_count():
-            try:
-                rating = queue.hall.import_rating({**payload, "key": key})
-                queue.went_online()
-                return rating
-            except HallUnreachable:
-                queue.went_offline()
-        self._refuse_if_rated_here(number)
-        queue.outbox.add("rating", payload, key)
-        queue.wake()
-        return Rating(0, now, the_level, number, "", window, comment, kiosk_id, reasons=the_reasons,
-                      phone=phone)
+
+        def queued() -> Rating:
+            self._refuse_if_rated_here(number)
+            queue.outbox.add("rating", payload, key)
+            queue.wake()
+            return Rating(0, now, the_level, number, "", window, comment, kiosk_id, reasons=the_reasons,
+                          phone=phone)
+
+        # Straight to the hall only when nothing waits: a rating must arrive after the tickets queued before it.
+        return queue.hall_first(partial(queue.hall.import_rating, {**payload, "key": key}), queued,
+                                ask=queue.hall_worth_asking() and not queue.outbox.pending_count())
 
 
 def outbox_for_config(config: KioskConfig) -> Outbox | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -259,11 +259,14 @@ class LocalQueueService:
     # -- QueueService --------------------------------------------------------------------------
 
     def issue(self, group_id: str, identity: Identity | None = None,
-              priority: Priority = Priority.NONE, *, kiosk_id: str = "", request_key: str = "") -> Ticket:
+              priority: Priority = Priority.NONE, *, kiosk_id: str = "", request_key: str = "", series: str = "",
+              also: Callable[[Connection, Ticket], object] | None = None) -> Ticket:
         """Issue a number; ``kiosk_id`` names the kiosk it was taken at (the hall server passes its caller's).
 
         ``request_key`` (the caller's idempotency key): the same key again returns the ticket issued for it the
-        first time on the same business day, also when both arrive at once and also after closing time."""
+        first time on the same business day, also when both arrive at once and also after closing time.
+        ``series`` overrides the group's own, and ``also`` runs inside the transaction that stores the ticket
+        (the resilient backend's offline series and outbox entry: both stored, or neither)."""
         caller = kiosk_id or self._kiosk_id
         now = self._clock().astimezone(UTC)
         today = self.business_day(now)
@@ -283,7 +286,10 @@ class LocalQueueService:
             if not request_key or self._hold_request_key(conn, caller, request_key, day):
                 ticket = self.issue_in(conn, group, now, priority,
                                        key=self.identity_key(identity) if identity else None,
-                                       id_masked=identity.masked_number if identity else None, kiosk_id=kiosk_id)
+                                       id_masked=identity.masked_number if identity else None, kiosk_id=kiosk_id,
+                                       series=series)
+                if also is not None:
+                    also(conn, ticket)
                 if request_key:
                     conn.execute(update(issue_requests).values(number=ticket.number).where(
                         issue_requests.c.kiosk_id == caller, issue_requests.c.key == request_key))
