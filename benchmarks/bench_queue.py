@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from kiosk.assembly import LocalStore
 from kiosk.config import BUNDLED_CONFIG_DIR, load_config
-from kiosk.services import embedded_queue
 
 WHEN = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)  # a Tuesday, open
 
@@ -31,7 +31,7 @@ def one_run(config_dir: Path, group: str, issues: int) -> tuple[float, list[floa
     """(tickets per second, per-ticket latencies in ms, synchronous mode) of one run on a fresh database."""
     with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
         os.environ["KIOSK_STATE_DIR"] = tmp
-        queue = embedded_queue(load_config(config_dir), clock=lambda: WHEN)
+        queue = LocalStore(load_config(config_dir), clock=lambda: WHEN).queue
         queue.status(group)  # open the connection and create tables outside the timing
         latencies: list[float] = []
         start = time.perf_counter()

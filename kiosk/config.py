@@ -388,6 +388,8 @@ class DisplayConfig(Strict):
 
 
 class AccessibilityConfig(Strict):
+    # Every citizen's session starts (and ends) in this language and mode.
+    language_default: Literal["zh", "en"] = "zh"
     large_font_default: bool = False
     large_font_scale: Annotated[float, Field(ge=1.1, le=2.5)] = 1.5
     result_return_seconds: Annotated[int, Field(ge=5, le=600)] = 20

@@ -1,8 +1,11 @@
-"""Taking a number (or checking in an appointment) end to end: check the printer, issue, build the ticket,
-print, report.
+"""The flows a citizen (or staff) runs at the kiosk, one call each: take a number, check in an appointment,
+print a matter's checklist, reprint a ticket.
 
-A print fault never loses a number: the outcome carries the ticket and the fault, the screen shows the
-number with its QR code instead, and the ticket is recorded for a reprint by staff.
+Taking a number reads the printer's state once, before anything is issued: a printer that cannot print
+raises ``PrinterNotReady``, and the citizen decides whether to take the number on screen only. The number
+goes back to the screen as soon as it is issued; the ticket is printed by a second call while the citizen
+reads it. A print fault never loses a number: the outcome carries the fault, the screen keeps the number
+with its QR code, and the ticket is recorded for a reprint by staff.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import date, datetime
 from kiosk.config import KioskConfig, MatterConfig
 from kiosk.devices.document import Document
 from kiosk.devices.printer import PrinterError, TicketPrinter, error_for_status
+from kiosk.errors import KioskError
 from kiosk.identity import Identity
 from kiosk.queue.appointments import AppointmentDesk
 from kiosk.queue.model import Priority, Ticket
@@ -22,6 +26,30 @@ from kiosk.queue.service import QueueService
 from kiosk.ticket import checklist_document, ticket_document, ticket_status_url
 
 log = logging.getLogger(__name__)
+
+
+class PrinterNotReady(KioskError):
+    """The printer cannot print now, so no number was issued yet; ``fault`` says why. The citizen may take the
+    number on screen only (call again with ``screen_only=True``)."""
+
+    code = "printer_not_ready"
+    zh = "打印机暂时无法打印小票。"
+    en = "The printer cannot print a ticket right now."
+
+    def __init__(self, fault: PrinterError) -> None:
+        super().__init__(fault.detail)
+        self.fault = fault
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A number just issued, with the ticket to print; ``fault`` is the printer's known fault when the citizen
+    took it on screen only (the ticket is then not printed)."""
+
+    ticket: Ticket
+    document: Document
+    status_url: str
+    fault: PrinterError | None = None
 
 
 @dataclass(frozen=True)
@@ -36,25 +64,57 @@ class IssueOutcome:
 
 
 class TicketDesk:
-    """The kiosk's "take a number" over a queue and a printer. Blocking: run it off the UI thread."""
+    """The kiosk's flows over its queue, appointments and printer. Blocking: run them off the UI thread."""
 
-    def __init__(self, queue: QueueService, printer: TicketPrinter, config: KioskConfig,
-                 reprints: ReprintLog) -> None:
+    def __init__(self, queue: QueueService, appointments: AppointmentDesk, printer: TicketPrinter,
+                 config: KioskConfig, reprints: ReprintLog) -> None:
         self.queue = queue
+        self.appointments = appointments
         self.printer = printer
         self.config = config
         self.reprints = reprints
 
     def printer_fault(self) -> PrinterError | None:
-        """Why a ticket cannot be printed now, or None when it can."""
+        """Why a ticket cannot be printed now, or None when it can (one status read)."""
         try:
             return error_for_status(self.printer.status())
         except PrinterError as exc:
             return exc
 
-    def _print(self, ticket: Ticket, fault: PrinterError | None, record: bool = True) -> IssueOutcome:
-        document = ticket_document(ticket, self.config)
-        url = ticket_status_url(ticket, self.config)
+    def _ready(self, screen_only: bool) -> PrinterError | None:
+        fault = self.printer_fault()
+        if fault is not None and not screen_only:
+            raise PrinterNotReady(fault)
+        return fault
+
+    def _issued(self, ticket: Ticket, fault: PrinterError | None) -> Issued:
+        return Issued(ticket, ticket_document(ticket, self.config), ticket_status_url(ticket, self.config), fault)
+
+    def issue(self, group_id: str, identity: Identity | None = None, priority: Priority = Priority.NONE, *,
+              screen_only: bool = False) -> Issued:
+        """Issue a number of ``group_id``. Raises ``PrinterNotReady`` (nothing issued) when the printer cannot
+        print, unless the citizen agreed to ``screen_only``; queue refusals propagate as raised."""
+        fault = self._ready(screen_only)
+        return self._issued(self.queue.issue(group_id, identity, priority), fault)
+
+    def check_in(self, code: str = "", identity: Identity | None = None, *, screen_only: bool = False) -> Issued:
+        """Check an appointment in (by code or ID card) and issue its green-channel ticket; ``PrinterNotReady``
+        as for ``issue``, and the refusals (not found, too early, too late, already checked in, closed)."""
+        fault = self._ready(screen_only)
+        return self._issued(self.appointments.check_in(code=code, identity=identity).ticket, fault)
+
+    def print_issued(self, issued: Issued) -> IssueOutcome:
+        """Print an issued ticket (the printer's state is read once more, after it); a ticket that did not come
+        out is recorded for a reprint by staff."""
+        return self._print(issued.ticket, issued.document, issued.status_url, issued.fault, record=True)
+
+    def take_number(self, group_id: str, identity: Identity | None = None, priority: Priority = Priority.NONE, *,
+                    screen_only: bool = False) -> IssueOutcome:
+        """``issue`` and ``print_issued`` in one blocking call (``kioskctl``, tests)."""
+        return self.print_issued(self.issue(group_id, identity, priority, screen_only=screen_only))
+
+    def _print(self, ticket: Ticket, document: Document, url: str, fault: PrinterError | None,
+               record: bool) -> IssueOutcome:
         if fault is None:
             try:
                 self.printer.print(document)
@@ -65,20 +125,6 @@ class TicketDesk:
         if record:
             self.reprints.record(ticket, fault.code)
         return IssueOutcome(ticket, document, url, printed=False, print_error=fault)
-
-    def take_number(self, group_id: str, identity: Identity | None = None,
-                    priority: Priority = Priority.NONE) -> IssueOutcome:
-        """Issue a number of ``group_id`` and print its ticket; queue refusals propagate as raised."""
-        fault = self.printer_fault()
-        ticket = self.queue.issue(group_id, identity, priority)
-        return self._print(ticket, fault)
-
-    def check_in(self, appointments: AppointmentDesk, code: str = "", identity: Identity | None = None) -> IssueOutcome:
-        """Check an appointment in (by code or ID card) and print its green-channel ticket; the refusals
-        (not found, too early, too late, already checked in, closed) propagate as raised."""
-        fault = self.printer_fault()
-        ticket = appointments.check_in(code=code, identity=identity).ticket
-        return self._print(ticket, fault)
 
     def print_checklist(self, matter: MatterConfig, now: datetime) -> Document:
         """Print ``matter``'s one-time checklist (一次性告知单); a printer fault is raised as its ``PrinterError``."""
@@ -92,7 +138,8 @@ class TicketDesk:
     def reprint(self, number: str, day: date | None = None) -> IssueOutcome:
         """Print an issued ticket again (staff); a success clears it from the reprint record."""
         ticket = self.queue.ticket(number, day)
-        outcome = self._print(ticket, None, record=False)
+        issued = self._issued(ticket, self.printer_fault())
+        outcome = self._print(ticket, issued.document, issued.status_url, issued.fault, record=False)
         if outcome.printed:
             self.reprints.resolve(ticket.day, ticket.number)
         return outcome

@@ -21,11 +21,12 @@ from kiosk.config import KioskConfig
 from kiosk.config_store import ConfigStore
 from kiosk.devices.printer import PrintCheck, print_checked
 from kiosk.identity import mask_id_number
-from kiosk.queue.reprints import ReprintLog
 from kiosk.runtime import read_status
 from kiosk.ticket import sample_ticket, ticket_document
 
 if TYPE_CHECKING:
+    from kiosk.assembly import LocalStore
+    from kiosk.backend.resilient import Outbox
     from kiosk.devices.card import CardReader
     from kiosk.devices.printer import TicketPrinter
 
@@ -122,14 +123,14 @@ def reader_report(config: KioskConfig, reader: CardReader | None = None) -> Read
         return ReaderReport(cfg.driver, reader.status().value)
     if cfg.driver == "simulated":
         return ReaderReport(cfg.driver, "simulated", "demo cards on the screen")
-    from drivers.card.pcsc import list_readers, reader_matches
+    from kiosk.assembly import pcsc_readers
     from kiosk.devices.card import CardError, ReaderState
 
     try:
-        readers = list_readers()
+        readers = pcsc_readers(config)
     except CardError as exc:
         return ReaderReport(cfg.driver, ReaderState.NO_READER.value, exc.detail)
-    match = next((r for r in readers if reader_matches(cfg.reader, r.name)), None)
+    match = next((r for r in readers if r.selected), None)
     if match is None:
         return ReaderReport(cfg.driver, ReaderState.NO_READER.value,
                             f"no reader matches '{cfg.reader}' (pcscd lists {len(readers)})")
@@ -154,11 +155,8 @@ def hall_report(config: KioskConfig) -> HallReport:
     return HallReport(True, backend.hall_url, reachable, f"{backend.hall_url}: {state}")
 
 
-def outbox_report(config: KioskConfig) -> OutboxReport:
+def outbox_report(config: KioskConfig, outbox: Outbox | None) -> OutboxReport:
     """Numbers and ratings made while the hall server was away, waiting for it (or refused by it)."""
-    from kiosk.backend.resilient import outbox_for_config
-
-    outbox = outbox_for_config(config)
     if outbox is None:
         return OutboxReport(0, 0, "", "no outbox (no offline numbering configured)")
     series = config.kiosk.backend.offline_series
@@ -186,15 +184,15 @@ def app_report(state_dir: Path, now: datetime | None = None) -> AppReport | None
     return AppReport(app.pid, app.started_at, int(uptime.total_seconds()), app.config_version, list(app.config_error))
 
 
-def status_report(config: KioskConfig, printer: TicketPrinter, reprints: ReprintLog,
+def status_report(config: KioskConfig, printer: TicketPrinter, store: LocalStore,
                   reader: CardReader | None = None) -> StatusReport:
-    """The whole report; ``printer``, ``reprints`` and ``reader`` are the running app's, or kioskctl's own."""
+    """The whole report; ``printer``, ``store`` and ``reader`` are the running app's, or kioskctl's own."""
     state_dir = config.state_dir()
     return StatusReport(
         version=__version__, host=platform.node(), kiosk_id=config.kiosk.kiosk.id,
         printer=printer_report(config, printer), card_reader=reader_report(config, reader),
-        hall_server=hall_report(config), outbox=outbox_report(config), disk=disk_report(state_dir),
-        config=config_report(config.source_dir), app=app_report(state_dir), unprinted=len(reprints.pending()),
+        hall_server=hall_report(config), outbox=outbox_report(config, store.outbox), disk=disk_report(state_dir),
+        config=config_report(config.source_dir), app=app_report(state_dir), unprinted=len(store.reprints.pending()),
         catalogue=catalogue_report(state_dir, hall=config.kiosk.backend.queue == "hall"))
 
 

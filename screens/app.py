@@ -1,6 +1,8 @@
-"""The Kivy App: wires configuration, the queue, the printer and the card reader to the screens.
+"""The Kivy App: navigation and drawing over one assembled kiosk (``kiosk.assembly.Kiosk``) and the citizen's
+session (``kiosk.session.CitizenSession``).
 
-Screens call the methods here; everything that blocks runs on the worker and returns on the main thread.
+The app holds no business rule: screens send the citizen's choices to the session, and run the kiosk's flows
+(``kiosk.desk``) through ``call``, off the main thread; results come back on the main thread.
 """
 
 from __future__ import annotations
@@ -24,10 +26,9 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from drivers.card.simulated import SimulatedCardReader
-from drivers.speech import speaker_from_config
-from kiosk.clock import Clock as ClockFn
+from kiosk.assembly import Kiosk
 from kiosk.config import GroupConfig, KioskConfig
-from kiosk.desk import IssueOutcome
+from kiosk.desk import Issued, PrinterNotReady, TicketDesk
 from kiosk.devices.card import (
     CardEvent,
     CardFailed,
@@ -40,11 +41,8 @@ from kiosk.devices.card import (
     ReaderStatus,
     UnsupportedCard,
 )
-from kiosk.devices.printer import PrinterError
 from kiosk.errors import KioskError
-from kiosk.hours import OpeningHours
-from kiosk.identity import Identity
-from kiosk.wiring import Wiring
+from kiosk.session import CitizenSession, NextStep, SessionDefaults
 from screens.idle import IdleWatch
 from screens.lifecycle import Lifecycle
 from screens.registry import SCREENS
@@ -58,6 +56,8 @@ KV_DIR = Path(__file__).resolve().parent
 # "Please wait" appears only for calls that take longer than this, so quick ones do not flicker.
 BUSY_DELAY_SECONDS = 0.3
 OFFLINE_CHECK_SECONDS = 2.0
+# A ticket on a slow serial line, with the printer's answer after it, is done well within this.
+PRINT_TIMEOUT_SECONDS = 30.0
 
 
 def qr_png(payload: str) -> bytes:
@@ -69,40 +69,66 @@ def qr_png(payload: str) -> bytes:
 
 
 class KioskApp(App):
-    """The kiosk. ``lang`` and ``large`` drive every text and size through kv bindings."""
+    """The kiosk. ``lang`` and ``large`` (mirrored from the citizen's session) drive every text and size through
+    kv bindings."""
 
     lang = StringProperty("zh")
     large = BooleanProperty(False)
     identity_text = StringProperty("")
     # The card reader as the identify screen shows it: "" (waiting for a card), "reading" or "no_reader".
     card_state = StringProperty("")
+    # The service group the citizen chose and whether it lets them go on without a card (identify screen).
     pending_group = StringProperty("")
+    may_skip_card = BooleanProperty(False)
     _card_guard: Any = None  # the read-timeout event while a card is being read
     _card_late = False  # the read timed out: its result, if it still comes, is dropped
     theme = ObjectProperty(None)
     # The hall server cannot be reached: the kiosk works from its own store (a small mark in the top bar).
     offline = BooleanProperty(False)
 
-    def __init__(self, config: KioskConfig, wiring: Wiring, clock: ClockFn,
-                 font_path: Path, state_dir: Path | None = None,
-                 rewire: Callable[[KioskConfig], Wiring] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, kiosk: Kiosk, font_path: Path, state_dir: Path | None = None,
+                 rebuild: Callable[[KioskConfig], Kiosk] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.kiosk_config = config
-        self._wire(wiring)
-        self.clock = clock
-        self.hours = OpeningHours(config.kiosk.hours, config.timezone)
+        self.kiosk = kiosk
         self.worker = Worker()
         self.font_path = font_path
-        self.identity: Identity | None = None
         self.busy = False
-        self.speaker = speaker_from_config(config.kiosk.accessibility)
+        self.session = CitizenSession(SessionDefaults.from_config(kiosk.config), self._session_changed)
+        self._session_changed(self.session)
         self.bind(lang=self.speak_prompt)
-        self.large = config.kiosk.accessibility.large_font_default
-        self.theme = Theme(config.kiosk.accessibility.large_font_scale, min(Window.size))
-        self.title = config.kiosk.hall.name_zh
-        # Without a state folder and a way to rewire (tests of single screens) there is no reload/heartbeat.
-        self.lifecycle = Lifecycle(self, state_dir, rewire) if state_dir and rewire else None
+        self.theme = Theme(kiosk.config.kiosk.accessibility.large_font_scale, min(Window.size))
+        self.title = kiosk.config.kiosk.hall.name_zh
+        # Without a state folder and a way to rebuild (tests of single screens) there is no reload/heartbeat.
+        self.lifecycle = Lifecycle(self, state_dir, rebuild) if state_dir and rebuild else None
+
+    # -- the kiosk's parts, as the screens use them -------------------------------------------------------
+
+    @property
+    def kiosk_config(self) -> KioskConfig:
+        return self.kiosk.config
+
+    @property
+    def desk(self) -> TicketDesk:
+        return self.kiosk.desk
+
+    @property
+    def backend(self) -> Any:
+        return self.kiosk.backend
+
+    @property
+    def queue(self) -> Any:
+        return self.kiosk.queue
+
+    @property
+    def reader(self) -> Any:
+        return self.kiosk.reader
+
+    @property
+    def hours(self) -> Any:
+        return self.kiosk.hours
+
+    def clock(self) -> Any:
+        return self.kiosk.clock()
 
     # -- texts and simulation -----------------------------------------------------------------
 
@@ -122,10 +148,6 @@ class KioskApp(App):
         return self.reader if isinstance(self.reader, SimulatedCardReader) else None
 
     # -- life cycle ---------------------------------------------------------------------------
-
-    def _wire(self, wiring: Wiring) -> None:
-        self.desk, self.reader, self.backend = wiring.desk, wiring.reader, wiring.backend
-        self.queue = wiring.backend.queue
 
     def build(self) -> ScreenManager:
         LabelBase.register(DEFAULT_FONT, str(self.font_path))
@@ -157,9 +179,11 @@ class KioskApp(App):
     def has_screen(self, name: str) -> bool:
         return name in SCREENS
 
+    def _start_kiosk(self) -> None:
+        self.kiosk.start(lambda event: Clock.schedule_once(lambda _dt: self.on_card_event(event)))
+
     def on_start(self) -> None:
-        self.reader.start(lambda event: Clock.schedule_once(lambda _dt: self.on_card_event(event)))
-        self.backend.start()
+        self._start_kiosk()
         Clock.schedule_interval(lambda _dt: setattr(self, "offline", self.backend.offline), OFFLINE_CHECK_SECONDS)
         if self.lifecycle is not None:
             self.lifecycle.start()
@@ -173,33 +197,28 @@ class KioskApp(App):
 
     def _keyboard(self, _window: Any, key: int, *_: Any) -> bool:
         return key == 27  # Escape (and Android's back) never leaves the app
+
     def between_sessions(self) -> bool:
         """True when no citizen is using the kiosk: home screen, no card, nothing in progress."""
-        return (self.manager.current == "home" and self.identity is None and not self.busy
+        return (self.manager.current == "home" and self.session.identity is None and not self.busy
                 and not self.kiosk_root.overlay_open())
 
-    def apply_config(self, config: KioskConfig, wiring: Wiring) -> None:
-        """Swap in a new, validated configuration with its services, and rebuild the screens."""
-        self.reader.stop()
-        self.backend.close()
-        self.kiosk_config = config
-        self._wire(wiring)
-        self.hours = OpeningHours(config.kiosk.hours, config.timezone)
-        self.theme = Theme(config.kiosk.accessibility.large_font_scale, min(Window.size))
-        self.title = config.kiosk.hall.name_zh
-        self.speaker.close()
-        self.speaker = speaker_from_config(config.kiosk.accessibility)
+    def apply_config(self, kiosk: Kiosk) -> None:
+        """Swap in a whole new kiosk (a new, validated configuration) between sessions, and rebuild the screens."""
+        self.kiosk.close()
+        self.kiosk = kiosk
+        self.session = CitizenSession(SessionDefaults.from_config(kiosk.config), self._session_changed)
+        self._session_changed(self.session)
+        self.theme = Theme(kiosk.config.kiosk.accessibility.large_font_scale, min(Window.size))
+        self.title = kiosk.config.kiosk.hall.name_zh
         Window.remove_widget(self.kiosk_root)
         self.root = self._build_root()
         Window.add_widget(self.root)
-        self.reader.start(lambda event: Clock.schedule_once(lambda _dt: self.on_card_event(event)))
-        self.backend.start()
+        self._start_kiosk()
 
     def on_stop(self) -> None:
-        self.reader.stop()
-        self.backend.close()
+        self.kiosk.close()
         self.worker.shutdown()
-        self.speaker.close()
 
     def on_large(self, _app: Any, large: bool) -> None:
         Window.clearcolor = self.theme.colour("background", large)
@@ -208,33 +227,39 @@ class KioskApp(App):
     def speak_prompt(self, *_: Any) -> None:
         """In large-font mode, read the screen's prompt aloud (its ``prompt_key``, filled in by its
         ``prompt_values(lang)`` if it has one); a screen without one, or leaving the mode, silences it."""
+        speaker = self.kiosk.speaker
         screen = self.manager.current_screen if self.large and self.root is not None else None
         if not (key := getattr(screen, "prompt_key", "")):
-            self.speaker.stop()
+            speaker.stop()
             return
         values: dict[str, object] = getattr(screen, "prompt_values", lambda _lang: {})(self.lang)
-        self.speaker.say(tr(key, self.lang, **values), self.lang)
+        speaker.say(tr(key, self.lang, **values), self.lang)
 
-    # -- navigation ---------------------------------------------------------------------------
+    # -- the citizen's session ----------------------------------------------------------------
+
+    def _session_changed(self, session: CitizenSession) -> None:
+        """Mirror the session into the properties the kv rules bind to."""
+        self.lang, self.large = session.lang, session.large
+        self.identity_text = session.identity_text
+        self.pending_group = session.group_id
+        self.may_skip_card = session.may_skip_card
 
     def go(self, screen: str) -> None:
         self.manager.current = screen
 
     def go_home(self) -> None:
-        """Back to the home screen; the citizen's session (identity) ends here."""
+        """Back to the home screen; the citizen's session ends here."""
         self.end_session()
         self.go("home")
 
     def end_session(self) -> None:
-        self.identity = None
-        self.identity_text = ""
-        self.pending_group = ""
+        self.session.end("back to the home screen")
 
     def toggle_language(self) -> None:
-        self.lang = other(self.lang)
+        self.session.toggle_language()
 
     def toggle_large(self) -> None:
-        self.large = not self.large
+        self.session.toggle_large()
 
     def return_seconds(self) -> int:
         acc = self.kiosk_config.kiosk.accessibility
@@ -247,43 +272,53 @@ class KioskApp(App):
 
     def choose_group(self, group_id: str) -> None:
         """A group was tapped: ask for the ID card unless it is not needed or already read."""
-        group = self.group(group_id)
-        if self.identity is not None or group.identity == "none":
-            self.take_number(group_id)
-            return
-        self.pending_group = group_id
-        self.go("identify")
+        if self.session.choose_group(self.group(group_id)) is NextStep.IDENTIFY:
+            self.go("identify")
+        else:
+            self.take_number()
 
-    def take_number(self, group_id: str) -> None:
-        """Check the printer first: when it cannot print, the citizen decides whether to take the number
-        on screen only."""
-        self.call(self.desk.printer_fault, lambda fault: self._printer_checked(group_id, fault),
-                  busy="issuing", timeout=10)
+    def take_number(self) -> None:
+        """Issue a number of the chosen group, with the identity read (if any)."""
+        session = self.session
+        group_id, identity = session.group_id, session.identity
+        self.issue(lambda screen_only: self.desk.issue(group_id, identity, screen_only=screen_only), "issuing")
 
-    def _printer_checked(self, group_id: str, fault: PrinterError | None) -> None:
-        if fault is None:
-            self._issue(group_id)
-            return
-        lang, lang2 = self.lang, other(self.lang)
-        self.root.show_confirm(
-            f"{fault.cause(lang)}{tr('screen_only', lang)}", f"{fault.cause(lang2)} {tr('screen_only', lang2)}",
-            tr("take_on_screen", lang), lambda: self._issue(group_id))
+    def issue(self, flow: Callable[[bool], Issued], busy: str, screen_only: bool = False) -> None:
+        """Run a flow that issues a number (take a number, check in) in one trip: the number is shown at once
+        and printed while the citizen reads it. A printer that cannot print is reported before anything is
+        issued, and the citizen decides whether to take the number on screen only."""
 
-    def _issue(self, group_id: str) -> None:
-        identity = self.identity
+        def work() -> tuple[Issued, bytes]:
+            issued = flow(screen_only)
+            return issued, qr_png(issued.status_url)
 
-        def work() -> tuple[IssueOutcome, bytes]:
-            outcome = self.desk.take_number(group_id, identity)
-            return outcome, qr_png(outcome.status_url)
+        def refused(error: BaseException) -> None:
+            if not isinstance(error, PrinterNotReady):
+                self.show_error(error)
+                return
+            lang, lang2 = self.lang, other(self.lang)
+            fault = error.fault
+            self.kiosk_root.show_confirm(
+                f"{fault.cause(lang)}{tr('screen_only', lang)}", f"{fault.cause(lang2)} {tr('screen_only', lang2)}",
+                tr("take_on_screen", lang), lambda: self.issue(flow, busy, screen_only=True))
 
-        self.call(work, self.show_ticket, busy="issuing", timeout=20)
+        self.call(work, self.show_ticket, refused, busy=busy, timeout=20)
 
-    def show_ticket(self, result: tuple[IssueOutcome, bytes]) -> None:
-        """Show an issued ticket (with its QR code as PNG bytes) on the result screen; the session ends."""
-        outcome, png = result
-        self.manager.get_screen("result").show(outcome, self.texture(png))
-        self.end_session()
+    def show_ticket(self, result: tuple[Issued, bytes]) -> None:
+        """Show an issued ticket (with its QR code as PNG bytes) on the result screen, then print it."""
+        issued, png = result
+        screen = self.manager.get_screen("result")
+        screen.show(issued, self.texture(png))
+        self.session.number_issued()
         self.go("result")
+        self.worker.submit(lambda: self.desk.print_issued(issued), screen.print_done, self._print_failed,
+                           timeout=PRINT_TIMEOUT_SECONDS)
+
+    def _print_failed(self, error: BaseException) -> None:
+        # print_issued reports printer faults in its outcome: this is a bug or a print that hung.
+        log.error("printing an issued ticket failed: %r", error)
+        screen = self.manager.get_screen("result")
+        screen.print_failed(error if isinstance(error, KioskError) else KioskError(repr(error)))
 
     @staticmethod
     def texture(png: bytes) -> Any:
@@ -343,8 +378,9 @@ class KioskApp(App):
         if isinstance(event, CardRemoved):
             self._cancel_card_guard()
             self.card_state, self._card_late = "", False
-            self.identity = None
-            self.identity_text = ""
+            # A citizen who lifts the card while a number is being issued is not sent away from it.
+            if not self.busy and self.session.card_taken() and self.manager.current != "home":
+                self.go("home")
             return
         self._cancel_card_guard()
         if self._card_late:
@@ -352,9 +388,7 @@ class KioskApp(App):
             return
         self.card_state = ""
         if isinstance(event, CardInserted):
-            self.identity = event.identity
-            self.identity_text = f"{event.identity.masked_name} {event.identity.masked_number}"
-            log.info("card read: %s", repr(event.identity))  # masked; the record keeps no identity alive
+            self.session.card_read(event.identity)
             # The screen on show decides what a card means there (take a number, look up, check in, ...).
             on_identity = getattr(self.manager.current_screen, "on_identity", None)
             if on_identity is not None:

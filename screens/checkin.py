@@ -9,10 +9,8 @@ from kivy.app import App
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk.desk import IssueOutcome
 from kiosk.identity import Identity
 from kiosk.queue.appointments import CODE_DIGITS
-from screens.app import qr_png
 from screens.registry import kiosk_screen
 
 
@@ -40,10 +38,6 @@ class CheckinScreen(Screen):
 
     def check_in(self, code: str = "", identity: Identity | None = None) -> None:
         app = App.get_running_app()
-        appointments = app.backend.appointments
-
-        def work() -> tuple[IssueOutcome, bytes]:
-            outcome = app.desk.check_in(appointments, code=code, identity=identity)
-            return outcome, qr_png(outcome.status_url)
-
-        app.call(work, app.show_ticket, busy="checkin_busy", timeout=20)
+        desk = app.desk
+        app.issue(lambda screen_only: desk.check_in(code=code, identity=identity, screen_only=screen_only),
+                  "checkin_busy")

@@ -18,4 +18,4 @@ class IdentifyScreen(Screen):
     def on_identity(self, _identity: Identity) -> None:
         app = App.get_running_app()
         if app.pending_group:
-            app.take_number(app.pending_group)
+            app.take_number()

@@ -20,6 +20,7 @@ from kivy.clock import Clock
 
 from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.config_store import config_version
+from kiosk.errors import KioskError
 from kiosk.runtime import AppStatus, now_iso, sd_notify, watchdog_interval, write_status
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,10 @@ WATCH_SECONDS = 2.0
 class Lifecycle:
     """Started by the app once its window is up."""
 
-    def __init__(self, app: Any, state_dir: Path, rewire: Callable[[KioskConfig], Any]) -> None:
+    def __init__(self, app: Any, state_dir: Path, rebuild: Callable[[KioskConfig], Any]) -> None:
         self.app = app
         self.state_dir = state_dir
-        self.rewire = rewire
+        self.rebuild = rebuild
         self.config_dir: Path = app.kiosk_config.source_dir
         self.seen_version = config_version(self.config_dir)
         self.pending = False
@@ -74,7 +75,14 @@ class Lifecycle:
             write_status(self.state_dir, self.status)
             sd_notify(f"STATUS=configuration refused ({len(exc.problems)} problems), running on {self.status.config_version}")
             return
-        self.app.apply_config(config, self.rewire(config))
+        try:
+            kiosk = self.rebuild(config)
+        except KioskError as exc:  # e.g. a hall server named without this kiosk's device token
+            log.error("configuration refused, keeping the last good one: %s (%s)", exc.message("en"), exc.detail)
+            self.status.config_error = [f"{exc.code}: {exc.message('en')}"]
+            write_status(self.state_dir, self.status)
+            return
+        self.app.apply_config(kiosk)
         self.status.config_version = self.seen_version
         self.status.config_error = []
         self.status.reloaded_at = now_iso()

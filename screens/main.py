@@ -23,7 +23,6 @@ from kiosk.journal import setup_logging
 from kiosk.state import StateDir
 
 if TYPE_CHECKING:
-    from kiosk.wiring import Wiring
     from screens.app import KioskApp
 
 NO_DISPLAY = ("kiosk: no display found (DISPLAY is not set). Run it on the kiosk's screen, or under a virtual "
@@ -100,11 +99,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def create_app(config: KioskConfig, state: StateDir, clock: Clock, font: Path) -> KioskApp:
-    """The app wired to the configured drivers and backend (call ``configure_kivy`` first)."""
-    from kiosk.wiring import wire_services
+    """The app over the kiosk ``config`` names (call ``configure_kivy`` first)."""
+    from kiosk.assembly import Kiosk
     from screens.app import KioskApp
 
-    def rewire(new_config: KioskConfig) -> Wiring:
-        return wire_services(new_config, state, clock)
+    def build(new_config: KioskConfig) -> Kiosk:
+        kiosk = Kiosk(new_config, clock=clock)
+        if out := getattr(kiosk.printer, "output_dir", None):
+            print(f"kiosk: simulated printer writes each ticket as a PNG into {out}", file=sys.stderr)
+        return kiosk
 
-    return KioskApp(config, rewire(config), clock, font, state_dir=state.root, rewire=rewire)
+    return KioskApp(build(config), font, state_dir=state.root, rebuild=build)

@@ -1,4 +1,5 @@
-"""The ticket result: the number very large, people ahead, wait, QR code, printed or not; returns home."""
+"""The ticket result: the number very large, people ahead, wait, QR code; "printing", then printed or the fault;
+returns home."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk.desk import IssueOutcome
+from kiosk.desk import Issued, IssueOutcome
+from kiosk.devices.printer import PrinterError
 from kiosk.devices.speech import spell_number
+from kiosk.errors import KioskError
 from kiosk.timefmt import wait_phrase
 from screens.idle import ReturnsHome
 from screens.registry import kiosk_screen
@@ -33,22 +36,35 @@ class ResultScreen(ReturnsHome, Screen):
     qr_texture = ObjectProperty(None, allownone=True)
 
     def on_kv_post(self, _base: Any) -> None:
-        self._outcome: IssueOutcome | None = None
+        self._issued: Issued | None = None
+        # While printing: None; then the fault that kept the ticket from coming out, or "printed".
+        self._print_result: KioskError | str | None = None
         App.get_running_app().bind(lang=lambda *_: self.render())
 
-    def show(self, outcome: IssueOutcome, qr: Texture) -> None:
-        """Show ``outcome``; called just before the screen becomes current."""
-        self._outcome = outcome
+    def show(self, issued: Issued, qr: Texture) -> None:
+        """Show the number of ``issued`` at once; its ticket is printing (or, taken on screen only, not)."""
+        self._issued = issued
+        self._print_result = issued.fault
         self.qr_texture = qr
         self.render()
 
+    def print_done(self, outcome: IssueOutcome) -> None:
+        """The print of the ticket on show has ended."""
+        if self._issued is not None and outcome.ticket.number == self._issued.ticket.number:
+            self._print_result = "printed" if outcome.printed else outcome.print_error
+            self.render()
+
+    def print_failed(self, error: KioskError) -> None:
+        self._print_result = error
+        self.render()
+
     def render(self) -> None:
-        outcome = self._outcome
-        if outcome is None:
+        issued = self._issued
+        if issued is None:
             return
         app = App.get_running_app()
         lang, lang2 = app.lang, other(app.lang)
-        ticket = outcome.ticket
+        ticket = issued.ticket
         group = app.group(ticket.group_id)
         self.number = ticket.number
         self.priority = ticket.is_priority
@@ -57,16 +73,18 @@ class ResultScreen(ReturnsHome, Screen):
         self.ahead_text = tr("people_ahead", lang, n=ticket.people_ahead)
         self.wait_text = wait_phrase(ticket.wait_minutes, lang)
         self.area_text = app.pick(group.wait_area_zh, group.wait_area_en, lang)
-        self.printed = outcome.printed
-        if outcome.printed:
-            self.print_text, self.print_subtext = tr("printed", lang), tr("printed", lang2)
-        else:
-            error = outcome.print_error
-            assert error is not None
+        result = self._print_result
+        self.printed = not isinstance(result, KioskError)
+        if isinstance(result, KioskError):
+            # A printer fault says what it means for the number; any other error gets the same reassurance.
+            error = result if isinstance(result, PrinterError) else PrinterError(result.detail)
             self.print_text, self.print_subtext = error.message(lang), error.message(lang2)
+        else:
+            key = "printed" if result == "printed" else "printing_ticket"
+            self.print_text, self.print_subtext = tr(key, lang), tr(key, lang2)
 
     def prompt_values(self, lang: str) -> dict[str, object]:
-        ahead = self._outcome.ticket.people_ahead if self._outcome is not None else 0
+        ahead = self._issued.ticket.people_ahead if self._issued is not None else 0
         return {"number": spell_number(self.number, lang), "ahead": ahead}
 
     def on_enter(self, *_: Any) -> None:

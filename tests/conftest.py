@@ -9,13 +9,14 @@ import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.assembly import Kiosk, LocalStore
 from kiosk.config import KioskConfig, load_config
 from kiosk.queue.service import LocalQueueService
-from kiosk.services import embedded_queue
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = REPO / "config"
@@ -102,7 +103,7 @@ def make_queue(state_dir: Path, clock: FakeClock) -> Iterator[Callable[[KioskCon
     made: list[LocalQueueService] = []
 
     def make(cfg: KioskConfig) -> LocalQueueService:
-        q = embedded_queue(cfg, clock=clock)
+        q = LocalStore(cfg, clock=clock).queue
         made.append(q)
         return q
 
@@ -111,6 +112,22 @@ def make_queue(state_dir: Path, clock: FakeClock) -> Iterator[Callable[[KioskCon
         engine = getattr(q, "_engine", None)
         if engine is not None:
             engine.dispose()
+
+
+@pytest.fixture
+def make_kiosk(state_dir: Path, clock: FakeClock) -> Iterator[Callable[..., Kiosk]]:
+    """``make_kiosk(config, printer=..., reader=...)``: a whole kiosk from the assembly on the test's state folder
+    and fake clock, with the devices given in place of the configured ones; closed after the test."""
+    made: list[Kiosk] = []
+
+    def make(cfg: KioskConfig, **devices: Any) -> Kiosk:
+        kiosk = Kiosk(cfg, clock=clock, **devices)
+        made.append(kiosk)
+        return kiosk
+
+    yield make
+    for kiosk in made:
+        kiosk.close()
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ import sys
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from kiosk.assembly import LocalStore
 from kiosk.config import load_config
 from kiosk.queue import Priority
-from kiosk.services import embedded_queue
 
 # (group, priority): two groups, one with a green-channel series (general: A and V), one without (medins: C).
 PLAN = [
@@ -29,7 +29,7 @@ PLAN = [
 def main() -> None:
     config_dir, when = sys.argv[1], sys.argv[2]
     now = datetime.fromisoformat(when).replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
-    queue = embedded_queue(load_config(config_dir), clock=lambda: now)
+    queue = LocalStore(load_config(config_dir), clock=lambda: now).queue
     i = 0
     while True:
         group, priority = PLAN[i % len(PLAN)]

@@ -15,9 +15,10 @@ import requests
 from sqlalchemy import create_engine, select, text
 
 from drivers.printer.simulated import SimulatedPrinter
+from kiosk.assembly import Kiosk
 from kiosk.backend.hall_client import HallClient
 from kiosk.config import KioskConfig
-from kiosk.desk import TicketDesk
+from kiosk.desk import PrinterNotReady
 from kiosk.devices.printer import PaperOut, PrinterStatus
 from kiosk.hall.app import HallContext
 from kiosk.hall.devtools import ThreadedServer
@@ -37,7 +38,6 @@ from kiosk.queue.ratings import REASON_TEXT, Level, Reason, mask_phone, valid_mo
 from kiosk.queue.schema import ratings
 from kiosk.queue.store import sqlite_url
 from kiosk.queue.suite import ServiceSuite, open_suite
-from kiosk.services import embedded_reprints
 from tests.hall.conftest import (  # noqa: F401  (fixtures of the hall-server tests)
     client_for,
     db_url,
@@ -171,30 +171,32 @@ def test_an_older_database_gains_the_new_columns(config: KioskConfig, tmp_path: 
 
 # -- check-in at the desk -----------------------------------------------------------------------------
 
-def test_desk_checks_in_and_prints_the_green_channel_ticket(queue: LocalQueueService, config: KioskConfig,
+def test_desk_checks_in_and_prints_the_green_channel_ticket(make_kiosk: Callable[..., Kiosk], config: KioskConfig,
                                                             tmp_path: Path) -> None:
     printer = SimulatedPrinter(tmp_path / "tickets", 80)
-    reprints = embedded_reprints(config)
-    desk = TicketDesk(queue, printer, config, reprints)
-    appointments = AppointmentService(queue)
+    kiosk = make_kiosk(config, printer=printer)
+    desk, reprints, appointments = kiosk.desk, kiosk.reprints, kiosk.backend.appointments
     booked(appointments, "Y1", "10:15", "10:45", id_number=YOUNG_ID)
     booked(appointments, "Y2", "10:00", "10:30", group="medins")
 
-    by_card = desk.check_in(appointments, identity=person(YOUNG_ID))
+    by_card = desk.print_issued(desk.check_in(identity=person(YOUNG_ID)))
     assert (by_card.ticket.number, by_card.ticket.priority, by_card.printed) == ("V001", Priority.APPOINTMENT, True)
     assert (tmp_path / "tickets" / "2026-11-24-V001.png").is_file()
     assert by_card.status_url.endswith("number=V001")
 
-    # Out of paper: the appointment is checked in all the same, the number kept and recorded for a reprint.
+    # Out of paper: nothing is checked in until the citizen agrees to take the number on screen only; then
+    # the appointment is checked in all the same, the number kept and recorded for a reprint.
     printer.set_status(PrinterStatus.PAPER_OUT)
-    by_code = desk.check_in(appointments, code="Y2")
+    with pytest.raises(PrinterNotReady) as not_ready:
+        desk.check_in(code="Y2")
+    assert isinstance(not_ready.value.fault, PaperOut) and not appointments.get("Y2").ticket_number
+    by_code = desk.print_issued(desk.check_in(code="Y2", screen_only=True))
     assert (by_code.ticket.number, by_code.printed) == ("C001", False)
     assert isinstance(by_code.print_error, PaperOut)
     assert [p.number for p in reprints.pending()] == ["C001"]
     assert appointments.get("Y2").ticket_number == "C001"
     with pytest.raises(AppointmentNotFound):
-        desk.check_in(appointments, code="NOPE")
-    reprints._engine.dispose()
+        desk.check_in(code="NOPE", screen_only=True)
 
 
 def test_check_in_refusals_say_what_to_do_in_local_time(queue: LocalQueueService) -> None:

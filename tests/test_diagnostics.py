@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from drivers.card.simulated import SimulatedCardReader
 from drivers.printer.simulated import SimulatedPrinter
+from kiosk.assembly import Kiosk
 from kiosk.config import KioskConfig
-from kiosk.desk import TicketDesk
 from kiosk.devices.printer import PaperOut, PrinterStatus
 from kiosk.diagnostics import LOG_FILE, print_test_ticket, reader_report, recent_problems, status_report
 from kiosk.journal import setup_logging
-from kiosk.queue import LocalQueueService
-from kiosk.services import embedded_reprints
 from tests.conftest import FakeClock
 
 ELDER_ID = "11010519491231002X"
@@ -84,15 +82,16 @@ def test_test_print_makes_a_sample_ticket_or_reports_the_fault(config: KioskConf
     assert (check.before, check.after) == ("paper_out", "paper_out")
 
 
-def test_status_report_of_a_running_kiosk(config: KioskConfig, state_dir: Path, queue: LocalQueueService) -> None:
+def test_status_report_of_a_running_kiosk(config: KioskConfig, state_dir: Path,
+                                          make_kiosk: Callable[..., Kiosk]) -> None:
     printer = SimulatedPrinter(state_dir / "tickets")
-    desk = TicketDesk(queue, printer, config, embedded_reprints(config))
+    kiosk = make_kiosk(config, printer=printer)
     printer.set_status(PrinterStatus.PAPER_OUT)
-    desk.take_number("general")
+    kiosk.desk.take_number("general", screen_only=True)
     reader = SimulatedCardReader()
     reader.start(lambda _event: None)
 
-    report = status_report(config, printer, desk.reprints, reader)
+    report = status_report(config, printer, kiosk.store, reader)
     assert (report.printer.status, report.printer.can_print) == ("paper_out", False)
     assert (report.card_reader.driver, report.card_reader.state) == ("simulated", "ready")
     assert report.unprinted == 1 and report.kiosk_id == "K01"

@@ -13,12 +13,11 @@ from PIL import Image
 from pypinyin import lazy_pinyin
 
 from drivers.printer.simulated import SimulatedPrinter
+from kiosk.assembly import Kiosk
 from kiosk.config import ConfigError, KioskConfig, ServicesFile, load_config
 from kiosk.desk import TicketDesk
 from kiosk.devices.printer import PaperOut, PrinterStatus
 from kiosk.guide import FREQUENT_WORDS, Guide, guide_for, matter_page
-from kiosk.queue.service import LocalQueueService
-from kiosk.services import embedded_reprints
 from tests.conftest import SHANGHAI, SHIPPED_CONFIG, TUESDAY_10
 
 SHIPPED = load_config(SHIPPED_CONFIG)
@@ -224,8 +223,8 @@ def test_guide_url_placeholders_are_checked(config_dir: Path, edit: Callable[...
 # -- printing the checklist ---------------------------------------------------------------------------------
 
 @pytest.fixture
-def desk(config: KioskConfig, queue: LocalQueueService, tmp_path: Path) -> TicketDesk:
-    return TicketDesk(queue, SimulatedPrinter(tmp_path / "tickets"), config, embedded_reprints(config))
+def desk(config: KioskConfig, make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> TicketDesk:
+    return make_kiosk(config, printer=SimulatedPrinter(tmp_path / "tickets")).desk
 
 
 def test_print_checklist_prints_the_matters_document(desk: TicketDesk, tmp_path: Path) -> None:

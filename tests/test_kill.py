@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.assembly import LocalStore
 from kiosk.config import load_config
-from kiosk.services import embedded_queue
 
 CHILD = Path(__file__).with_name("kill_child.py")
 RUNS = 30
@@ -129,7 +129,7 @@ def test_sigkill_never_loses_skips_or_duplicates_a_number(kill_config: Path, sta
     assert not missing, f"numbers reported issued but not stored: {sorted(missing)[:10]}"
 
     # The queue carries on exactly where the killed children stopped.
-    queue = embedded_queue(load_config(kill_config), clock=clock)
+    queue = LocalStore(load_config(kill_config), clock=clock).queue
     try:
         assert queue.issue("general").number == f"A{len(by_series['A']) + 1:04d}"
         assert queue.issue("medins").number == f"C{len(by_series['C']) + 1:04d}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,13 +17,13 @@ import qrcode
 from PIL import Image
 
 from drivers.printer.simulated import SimulatedPrinter
+from kiosk.assembly import Kiosk
 from kiosk.config import KioskConfig
-from kiosk.desk import TicketDesk
+from kiosk.desk import PrinterNotReady
 from kiosk.devices.document import Cut, Document, QrCode, Text
 from kiosk.devices.printer import CoverOpen, PaperOut, PrinterOffline, PrinterStatus
 from kiosk.identity import Identity
 from kiosk.queue import LocalQueueService, Priority, Ticket
-from kiosk.services import embedded_reprints
 from kiosk.ticket import ticket_document
 
 EXPECTED_URL = "https://zwfw.example.gov.cn/queue/ticket?day=2026-11-24&number={number}"
@@ -248,13 +249,19 @@ def test_paper_near_end_still_prints(ticket: Ticket, config: KioskConfig, out_di
     assert (out_dir / "2026-11-24-A001.png").is_file()
 
 
-def test_desk_issues_the_number_even_when_the_printer_is_out_of_paper(
-        queue: LocalQueueService, config: KioskConfig, out_dir: Path) -> None:
+def test_desk_issues_the_number_on_screen_only_when_the_printer_is_out_of_paper(
+        make_kiosk: Callable[..., Kiosk], config: KioskConfig, out_dir: Path) -> None:
     printer = SimulatedPrinter(out_dir, 80)
-    desk = TicketDesk(queue, printer, config, embedded_reprints(config))
+    kiosk = make_kiosk(config, printer=printer)
+    desk, queue = kiosk.desk, kiosk.queue
     printer.set_status(PrinterStatus.PAPER_OUT)
 
-    first = desk.take_number("general")
+    # Asked before anything is issued: the citizen decides whether to take the number on screen only.
+    with pytest.raises(PrinterNotReady) as not_ready:
+        desk.issue("general")
+    assert isinstance(not_ready.value.fault, PaperOut) and queue.status("general").issued == 0
+
+    first = desk.take_number("general", screen_only=True)
     assert first.ticket.number == "A001"
     assert first.printed is False
     assert isinstance(first.print_error, PaperOut)
@@ -263,8 +270,9 @@ def test_desk_issues_the_number_even_when_the_printer_is_out_of_paper(
     assert queue.ticket("A001").status.value == "waiting"  # the number stands
     assert not out_dir.exists() or list(out_dir.iterdir()) == []
 
-    second = desk.take_number("general")
+    second = desk.take_number("general", screen_only=True)
     assert (second.ticket.number, second.printed) == ("A002", False)
+    assert [p.number for p in kiosk.reprints.pending()] == ["A001", "A002"]
     assert second.ticket.people_ahead == 1
 
     printer.set_status(PrinterStatus.OK)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.assembly import LocalStore
 from kiosk.config import KioskConfig, load_config
 from kiosk.identity import Identity
 from kiosk.queue import (
@@ -32,7 +33,6 @@ from kiosk.queue import (
     UnknownGroup,
 )
 from kiosk.queue.errors import QueueRefused
-from kiosk.services import embedded_queue
 from kiosk.state import StateDir
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -129,7 +129,7 @@ def test_no_restart_at_utc_midnight(config_dir: Path, edit, make_queue: MakeQueu
 
 def test_a_clock_in_local_time_gives_the_same_instant(config: KioskConfig, state_dir: Path, clock) -> None:
     utc_now = clock()
-    queue = embedded_queue(config, clock=lambda: utc_now.astimezone(SHANGHAI))  # same instant, other zone
+    queue = LocalStore(config, clock=lambda: utc_now.astimezone(SHANGHAI)).queue  # same instant, other zone
     assert queue.issue("general").issued_at == utc_now
 
 

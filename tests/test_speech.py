@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from drivers.speech import EspeakSpeaker, speaker_from_config
-from drivers.speech.espeak import VOICES
+from drivers.speech.espeak import VOICES, EspeakSpeaker
+from kiosk.assembly import speaker_for
 from kiosk.config import AccessibilityConfig, load_config
 from kiosk.devices.speech import NullSpeaker, spell_number
 from screens.registry import SCREENS
@@ -48,9 +48,9 @@ def test_numbers_are_read_digit_by_digit() -> None:
 
 
 def test_speech_off_or_missing_engine_is_silent(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert isinstance(speaker_from_config(AccessibilityConfig(speech=False)), NullSpeaker)
+    assert isinstance(speaker_for(AccessibilityConfig(speech=False)), NullSpeaker)
     monkeypatch.setenv("PATH", "/nonexistent")
-    assert isinstance(speaker_from_config(AccessibilityConfig(speech=True)), NullSpeaker)
+    assert isinstance(speaker_for(AccessibilityConfig(speech=True)), NullSpeaker)
 
 
 @needs_espeak

@@ -14,7 +14,6 @@ cannot tell a pcscd restart from a card removal.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import threading
 import time
@@ -40,6 +39,7 @@ from kiosk.devices.card import (
     ReaderState,
     ReaderStatus,
     UnsupportedCard,
+    reader_matches,
 )
 
 log = logging.getLogger(__name__)
@@ -68,15 +68,6 @@ class _ServiceLost(Exception):
 
 class _TransmitFailed(CardError):
     """A command did not reach the card or no answer came back; whether the card left is decided later."""
-
-
-def reader_matches(pattern: str, name: str) -> bool:
-    """Case-insensitive: a wildcard pattern (``*``, ``?``, ``[``) matches the whole name, anything else any
-    part of it; an empty pattern matches every reader."""
-    if not pattern:
-        return True
-    p, n = pattern.casefold(), name.casefold()
-    return fnmatch.fnmatchcase(n, p) if any(c in p for c in "*?[") else p in n
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The ESC/POS ticket printer: encoder + serial transport, with status checks around each document."""
+"""The ESC/POS ticket printer: encoder + serial transport, with a status check after each document."""
 
 from __future__ import annotations
 
@@ -31,19 +31,16 @@ class EscPosPrinter:
             log.warning("printer paper near end: replace the roll soon")
         return status
 
-    def _check(self, when: str, extra_wait: float = 0.0) -> None:
-        status = self.transport.status(extra_wait)
-        if status is PrinterStatus.PAPER_NEAR_END:
-            log.warning("printer paper near end (%s %s)", when, "printing")
-        if (error := error_for_status(status)) is not None:
-            raise error
-
-    def print(self, document: Document) -> None:
-        """Check, send, check again: a fault during the print raises, so the caller records a reprint."""
+    def print(self, document: Document) -> PrinterStatus:
+        """Send, then check: a fault during the print raises, so the caller records a reprint."""
         data = encode(document, self.settings)
         with self._lock:
-            self._check("before")
             self.transport.write(data)
             # The status answer queues behind the ticket on a slow line: wait for the ticket to go through.
-            self._check("after", self.transport.transfer_seconds(len(data)))
+            status = self.transport.status(self.transport.transfer_seconds(len(data)))
+        if status is PrinterStatus.PAPER_NEAR_END:
+            log.warning("printer paper near end after printing %s", document.name)
+        if (error := error_for_status(status)) is not None:
+            raise error
         log.info("printed %s (%d bytes)", document.name, len(data))
+        return status

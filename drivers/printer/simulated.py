@@ -88,7 +88,7 @@ class SimulatedPrinter:
     def status(self) -> PrinterStatus:
         return self._status
 
-    def print(self, document: Document) -> None:
+    def print(self, document: Document) -> PrinterStatus:
         error = error_for_status(self._status)
         if error is not None:
             raise error
@@ -102,3 +102,4 @@ class SimulatedPrinter:
             image.save(path)
             self.last_image = path
         log.info("simulated printer wrote %s", path)
+        return self._status

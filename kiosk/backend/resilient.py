@@ -68,7 +68,7 @@ from sqlalchemy import (
 )
 
 from kiosk.backend.hall_client import HallClient, HallError, HallUnreachable
-from kiosk.config import ConfigError, KioskConfig, Problem
+from kiosk.config import ConfigError, Problem
 from kiosk.errors import KioskError
 from kiosk.hall.accounts import Forbidden, NotSignedIn
 from kiosk.identity import Identity
@@ -314,7 +314,7 @@ class ResilientQueue:
     """``QueueService`` over the hall server, falling back to the kiosk's offline series when it is down."""
 
     def __init__(self, hall: HallClient, local: LocalQueueService, offline_series: str, *,
-                 probe_seconds: float = 30) -> None:
+                 outbox: Outbox | None = None, probe_seconds: float = 30) -> None:
         config = local.config
         own = config.services.prefixes
         if not offline_series or offline_series in own:
@@ -323,7 +323,8 @@ class ResilientQueue:
         self._hall = hall
         self._local = local
         self._series = offline_series
-        self.outbox = Outbox(local.engine, local.clock)
+        # The kiosk assembly passes the one outbox of its SQLite file, which staff tools see too.
+        self.outbox = outbox or Outbox(local.engine, local.clock)
         self.offline = False
         self.probe_seconds = probe_seconds
         self._offline_since: datetime | None = None
@@ -559,15 +560,3 @@ class OutboxRatings:
         return queue.hall_first(partial(queue.hall.import_rating, {**payload, "key": key}), queued,
                                 ask=queue.hall_worth_asking() and not queue.outbox.pending_count())
 
-
-def outbox_for_config(config: KioskConfig) -> Outbox | None:
-    """The outbox in the kiosk's state folder, for staff tools; None when the kiosk has none (no offline
-    numbering configured)."""
-    backend = config.kiosk.backend
-    if backend.queue != "hall" or not backend.offline_series:
-        return None
-    from kiosk.clock import utc_now
-    from kiosk.queue.store import open_engine, sqlite_url
-    from kiosk.state import StateDir
-
-    return Outbox(open_engine(sqlite_url(StateDir.for_config(config).database)), utc_now)

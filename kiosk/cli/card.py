@@ -1,6 +1,6 @@
 """``kioskctl card ...``: the PC/SC readers pcscd sees, and a test read of a card.
 
-The PC/SC driver is imported inside the commands: the core imports no hardware library at import time.
+The assembly is imported inside the commands: the core imports no hardware library at import time.
 Whatever ``[card_reader].driver`` says, these commands talk to pcscd with the configured profiles, so a
 reader can be checked before the kiosk is switched to it. Identities are printed masked only.
 """
@@ -38,22 +38,17 @@ def _fail(args: argparse.Namespace, error: KioskError) -> int:
 
 
 def cmd_card_list(args: argparse.Namespace, config: KioskConfig) -> int:
-    from drivers.card.pcsc import list_readers, reader_matches
-    from drivers.card.profiles import profiles_for
+    from kiosk.assembly import pcsc_readers
     from kiosk.devices.card import CardError
 
     cfg = config.kiosk.card_reader
     try:
-        readers = list_readers()
+        readers = pcsc_readers(config)
     except CardError as exc:
         return _fail(args, exc)
-    chosen = next((r.name for r in readers if reader_matches(cfg.reader, r.name)), None)
-    rows: list[dict[str, Any]] = []
-    for r in readers:
-        state = "mute" if r.card_present and r.mute else "card" if r.card_present else "empty"
-        rows.append({"name": r.name, "state": state, "atr": r.atr.hex(" ").upper(), "in_use": r.in_use,
-                     "selected": r.name == chosen,
-                     "profiles": [p.id for p in profiles_for(r.atr, cfg.profiles)] if r.card_present else []})
+    rows: list[dict[str, Any]] = [{"name": r.name, "state": r.state, "atr": r.atr.hex(" ").upper(), "in_use": r.in_use,
+                                   "selected": r.selected, "profiles": list(r.profiles)} for r in readers]
+    chosen = next((r.name for r in readers if r.selected), None)
     lines = [f"{'':2}{'reader':<40}{'state':<7}{'profiles':<20}ATR"]
     lines += [f"{'*' if row['selected'] else ' ':2}{row['name']:<40}{row['state']:<7}"
               f"{','.join(row['profiles']) or '-':<20}{row['atr']}" for row in rows]
@@ -75,7 +70,7 @@ def _identity_json(identity: Identity, config: KioskConfig) -> dict[str, Any]:
 
 
 def cmd_card_read(args: argparse.Namespace, config: KioskConfig) -> int:
-    from drivers.factory import card_reader_from_config
+    from kiosk.assembly import card_reader_for
     from kiosk.devices.card import (
         CardFailed,
         CardInserted,
@@ -93,7 +88,7 @@ def cmd_card_read(args: argparse.Namespace, config: KioskConfig) -> int:
               "add a [[card_reader.profiles]] entry", file=sys.stderr)
         return EXIT_CONFIG
     pcsc = config.kiosk.model_copy(update={"card_reader": cfg.model_copy(update={"driver": "pcsc"})})
-    reader = card_reader_from_config(KioskConfig(pcsc, config.services, config.source_dir), args.reader)
+    reader = card_reader_for(KioskConfig(pcsc, config.services, config.source_dir), args.reader)
     events: queue.Queue[CardEvent] = queue.Queue()
     deadline = time.monotonic() + args.timeout
     reader.start(events.put)

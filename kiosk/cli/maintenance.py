@@ -64,11 +64,13 @@ def cmd_diff(args: argparse.Namespace, folder: Path) -> int:
 
 
 def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
-    from drivers.factory import printer_from_config
-    from kiosk.services import embedded_reprints
-    from kiosk.state import StateDir
+    from kiosk.assembly import LocalStore, printer_for
 
-    report = status_report(config, printer_from_config(config, StateDir.for_config(config)), embedded_reprints(config))
+    store = LocalStore(config)
+    try:
+        report = status_report(config, printer_for(config), store)
+    finally:
+        store.close()
     problems = recent_problems(config.state_dir(), limit=1)
     p, r, disk, cfg, app = report.printer, report.card_reader, report.disk, report.config, report.app
     lines = [

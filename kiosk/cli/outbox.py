@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kiosk.backend.resilient import Outbox, OutboxEntry, outbox_for_config
+from kiosk.assembly import LocalStore
+from kiosk.backend.resilient import Outbox, OutboxEntry
 from kiosk.cli.output import emit
 from kiosk.config import KioskConfig
 from kiosk.errors import KioskError
@@ -24,7 +25,7 @@ class NoOutbox(KioskError):
 
 
 def _outbox(config: KioskConfig) -> Outbox:
-    outbox = outbox_for_config(config)
+    outbox = LocalStore(config).outbox
     if outbox is None:
         raise NoOutbox()
     return outbox

@@ -1,6 +1,6 @@
 """``kioskctl printer ...``: printer status, a test print and the one-time checklist.
 
-Drivers are imported inside the commands: the core imports no hardware library at import time.
+The assembly is imported inside the commands: the core imports no hardware library at import time.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from kiosk.ticket import checklist_document, sample_ticket, ticket_document
 BAUD_RATES = get_args(PrinterConfig.model_fields["baudrate"].annotation)
 
 if TYPE_CHECKING:
-    from kiosk.desk import TicketDesk
-    from kiosk.devices.printer import TicketPrinter
+    from kiosk.assembly import Kiosk
 
 
 def printer_config(args: argparse.Namespace, config: KioskConfig) -> PrinterConfig:
@@ -31,24 +30,16 @@ def printer_config(args: argparse.Namespace, config: KioskConfig) -> PrinterConf
     return PrinterConfig.model_validate({**cfg.model_dump(), **update}) if update else cfg
 
 
-def open_printer(args: argparse.Namespace, config: KioskConfig) -> TicketPrinter:
-    from drivers.factory import printer_from_config
-    from kiosk.state import StateDir
+def open_kiosk(args: argparse.Namespace, config: KioskConfig) -> Kiosk:
+    """The kiosk (its store, backend and desk) with the printer the arguments name."""
+    from kiosk.assembly import Kiosk, printer_for
 
     kiosk = config.kiosk.model_copy(update={"printer": printer_config(args, config)})
-    return printer_from_config(KioskConfig(kiosk, config.services, config.source_dir), StateDir.for_config(config))
-
-
-def open_desk(args: argparse.Namespace, config: KioskConfig) -> TicketDesk:
-    """The kiosk's desk (embedded queue, reprint record) with the printer the arguments name."""
-    from kiosk.desk import TicketDesk
-    from kiosk.services import embedded_queue, embedded_reprints
-
-    return TicketDesk(embedded_queue(config), open_printer(args, config), config, embedded_reprints(config))
+    return Kiosk(config, printer=printer_for(KioskConfig(kiosk, config.services, config.source_dir)))
 
 
 def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
-    status = open_printer(args, config).status()
+    status = open_kiosk(args, config).printer.status()
     emit(args, {"status": status.value, "can_print": status.can_print}, f"printer: {status.value}")
     return 0 if status.can_print else EXIT_REFUSED
 
@@ -56,7 +47,7 @@ def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
 def _print_and_report(args: argparse.Namespace, config: KioskConfig, document: Any) -> int:
     from kiosk.devices.printer import print_checked
 
-    check = print_checked(open_printer(args, config), document)
+    check = print_checked(open_kiosk(args, config).printer, document)
     error = f"{check.error.code}: {check.error.bilingual()}" if check.error else ""
     report = {"before": check.before, "after": check.after, "printed": check.printed, "error": error,
               "document": check.document}

@@ -6,6 +6,7 @@ Every fault a citizen can meet is a ``CardError`` subclass with its own message 
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -140,3 +141,30 @@ class CardReader(Protocol):
 
     def status(self) -> ReaderState:
         ...
+
+
+def reader_matches(pattern: str, name: str) -> bool:
+    """Case-insensitive: a wildcard pattern (``*``, ``?``, ``[``) matches the whole name, anything else any
+    part of it; an empty pattern matches every reader."""
+    if not pattern:
+        return True
+    p, n = pattern.casefold(), name.casefold()
+    return fnmatch.fnmatchcase(n, p) if any(c in p for c in "*?[") else p in n
+
+
+@dataclass(frozen=True)
+class ReaderSighting:
+    """One reader as the PC/SC service sees it, for staff tools (``kioskctl card list``, ``kioskctl status``):
+    its card, and the configured profiles that would read that card."""
+
+    name: str
+    card_present: bool
+    mute: bool
+    atr: bytes = b""
+    in_use: bool = False
+    selected: bool = False  # ``[card_reader].reader`` chooses this one
+    profiles: tuple[str, ...] = ()
+
+    @property
+    def state(self) -> str:
+        return "mute" if self.card_present and self.mute else "card" if self.card_present else "empty"

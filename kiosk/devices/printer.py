@@ -79,8 +79,10 @@ class TicketPrinter(Protocol):
         """The printer's state now; an unreachable printer is ``OFFLINE``."""
         ...
 
-    def print(self, document: Document) -> None:
-        """Print the whole document or raise a ``PrinterError``."""
+    def print(self, document: Document) -> PrinterStatus:
+        """Send the whole document, then read the printer's state: returns it when it can print on (ok, paper
+        near end), raises the ``PrinterError`` of a fault during the print. It does not check before printing:
+        callers read ``status()`` first, so a ticket costs two status reads."""
         ...
 
 
@@ -101,9 +103,11 @@ class PrintCheck:
 def print_checked(printer: TicketPrinter, document: Document) -> PrintCheck:
     """Print ``document`` with the status read before and after (what staff check a printer with)."""
     before = printer.status()
-    error: PrinterError | None = None
+    error = error_for_status(before)
+    if error is not None:
+        return PrintCheck(document.name, before.value, before.value, error)
     try:
-        printer.print(document)
+        after = printer.print(document)
     except PrinterError as exc:
-        error = exc
-    return PrintCheck(document.name, before.value, printer.status().value, error)
+        error, after = exc, printer.status()
+    return PrintCheck(document.name, before.value, after.value, error)

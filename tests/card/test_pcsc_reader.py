@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from drivers.card.pcsc import PcscCardReader, list_readers, reader_matches
+from drivers.card.pcsc import PcscCardReader, list_readers
 from kiosk.config import CardReaderConfig, KioskConfig
 from kiosk.devices.card import (
     CardError,
@@ -26,6 +26,7 @@ from kiosk.devices.card import (
     ReaderState,
     ReaderStatus,
     UnsupportedCard,
+    reader_matches,
 )
 from tests.card.cards import (
     CITIZEN,

@@ -16,16 +16,14 @@ from pathlib import Path
 import pytest
 
 from drivers.card.cn_id import IdCardText
-from drivers.factory import card_reader_from_config
 from drivers.printer.escpos import EscPosSettings, encode
+from kiosk.assembly import Kiosk, card_reader_for
 from kiosk.cli import main as kioskctl
 from kiosk.config import KioskConfig
-from kiosk.desk import TicketDesk
 from kiosk.devices.card import CardEvent, CardFailed, CardInserted, CardReader, CardRemoved
 from kiosk.devices.document import Document
 from kiosk.devices.printer import PrinterStatus
 from kiosk.identity import Identity
-from kiosk.services import embedded_queue, embedded_reprints
 from tests.card.cards import CITIZEN, SENIOR, SENIOR_NAME, SENIOR_NUMBER, masked, text_block, with_check
 from tests.card.helpers import EventLog, documented_example
 from tests.card.vicc import CardSlot, VirtualCard
@@ -81,7 +79,7 @@ def test_read_and_issue_leaves_no_full_id_number_or_name(
     printer = RecordingPrinter()
     try:
         config = card_config(documented_example().replace('"ID Card Reader"', '"PCD 00 00"'))
-        reader = card_reader_from_config(config)
+        reader = card_reader_for(config)
         events = EventLog()
         reader.start(events)
         try:
@@ -89,9 +87,8 @@ def test_read_and_issue_leaves_no_full_id_number_or_name(
             assert isinstance(refused, CardFailed)
             inserted = read_one(reader, events, slot, VirtualCard(text_block=text_block(SENIOR)))
             assert isinstance(inserted, CardInserted), inserted
-            desk = TicketDesk(embedded_queue(config, clock=clock), printer, config,  # type: ignore[arg-type]
-                              embedded_reprints(config))
-            outcome = desk.take_number("realestate", inserted.identity)
+            kiosk = Kiosk(config, clock=clock, printer=printer)  # type: ignore[arg-type]
+            outcome = kiosk.desk.take_number("realestate", inserted.identity)
             assert outcome.printed and outcome.ticket.id_masked == masked(SENIOR_NUMBER)
             logging.getLogger("test").info("issued %s for %s", repr(outcome.ticket), repr(inserted.identity))
         finally:
@@ -101,7 +98,7 @@ def test_read_and_issue_leaves_no_full_id_number_or_name(
         slot.remove()
         assert code == 0
         cli = capsys.readouterr()
-        desk.queue._engine.dispose()  # type: ignore[attr-defined]  # flush SQLite's WAL into the file
+        kiosk.close()  # flushes SQLite's WAL into the file
     finally:
         logging.getLogger().removeHandler(file_handler)
         file_handler.close()
@@ -120,7 +117,7 @@ def test_read_and_issue_leaves_no_full_id_number_or_name(
 
     # Nothing of the card stays in memory once the session's objects are dropped: no driver, queue or desk
     # keeps a reference to the identity or the parsed text block (log records included).
-    del inserted, outcome, desk, reader, events, refused
+    del inserted, outcome, kiosk, reader, events, refused
     gc.collect()
     alive = [o for o in gc.get_objects()
              if isinstance(o, Identity | IdCardText) and o.id_number in (SENIOR_NUMBER, BAD_NUMBER)]

@@ -309,7 +309,7 @@ def test_client_reports_an_unreachable_or_silent_server() -> None:
 
 def test_kiosk_uses_the_hall_server_from_its_configuration(config_dir, load, state_dir, server: ThreadedServer,
                                                            kiosk_token: str) -> None:
-    from kiosk.backend.factory import HallTokenMissing, queue_for_config
+    from kiosk.assembly import HallTokenMissing, Kiosk
 
     kiosk = config_dir / "kiosk.toml"
     text = kiosk.read_text(encoding="utf-8")
@@ -317,12 +317,15 @@ def test_kiosk_uses_the_hall_server_from_its_configuration(config_dir, load, sta
                      encoding="utf-8")
     config = load(config_dir)
     with pytest.raises(HallTokenMissing):
-        queue_for_config(config)
+        Kiosk(config)
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "hall-token").write_text(kiosk_token + "\n", encoding="utf-8")
-    queue = queue_for_config(config)
-    assert isinstance(queue, HallClient)
-    assert queue.issue("tax").number == "H001"
+    kiosk = Kiosk(config)
+    try:
+        assert isinstance(kiosk.queue, HallClient)
+        assert kiosk.queue.issue("tax").number == "H001"
+    finally:
+        kiosk.close()
 
 
 # -- pages and the API document ------------------------------------------------------------------------

@@ -15,8 +15,8 @@ import pytest
 import requests
 from sqlalchemy import update
 
+from kiosk.assembly import Kiosk
 from kiosk.backend.catalog_sync import CATALOG_FILE, CatalogSync, catalogue_report
-from kiosk.backend.factory import backend_for_config
 from kiosk.backend.hall_client import HallClient
 from kiosk.config import KioskConfig, ServicesFile
 from kiosk.hall.accounts import Role
@@ -191,14 +191,15 @@ def test_a_hall_kiosk_shows_the_synced_catalogue(config_dir: Path, load: Callabl
     (state_dir / "hall-token").write_text(token, encoding="utf-8")
     _put(server, manager_token, _guides(hall, "即时办结"))
     config = load(config_dir)
-    backend = backend_for_config(config)
+    kiosk = Kiosk(config)
+    backend = kiosk.backend
     assert backend.catalog_sync is not None
     assert backend.catalogue() == config.services  # nothing synced yet: the kiosk's own services.toml
     backend.start()
     try:
         _until(lambda: backend.catalogue().matters[1].time_limit_zh == "即时办结", "the synced catalogue")
     finally:
-        backend.close()
+        kiosk.close()
     assert json.loads((state_dir / CATALOG_FILE).read_text(encoding="utf-8"))["version"] == 2
 
 

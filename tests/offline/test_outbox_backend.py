@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.backend.factory import KioskBackend, backend_for_config
+from kiosk.assembly import Kiosk
 from kiosk.backend.resilient import OutboxRatings, ResilientAppointments, ResilientQueue
 from kiosk.backend.sync import OutboxWorker
 from kiosk.cli import main as kioskctl
@@ -54,11 +54,12 @@ def test_backend_worker_delivers_and_kioskctl_shows_waiting_and_refused_entries(
         hall_kiosk: Callable[..., KioskConfig], config_dir: Path, proxy: LinkProxy, server: ThreadedServer,
         hall: HallContext, clock: Any, capsys: pytest.CaptureFixture[str]) -> None:
     config = hall_kiosk(outbox_retry_min_seconds="0.05", outbox_retry_max_seconds="0.2", hall_probe_seconds="0.2")
-    backend = backend_for_config(config, clock)
+    kiosk = Kiosk(config, clock=clock)
+    backend = kiosk.backend
     assert isinstance(backend.queue, ResilientQueue) and isinstance(backend.appointments, ResilientAppointments)
     assert isinstance(backend.ratings, OutboxRatings) and isinstance(backend.worker, OutboxWorker)
     # One client under everything: the wrappers', the progress desk's and the catalogue's.
-    assert backend.queue.hall is backend.progress and backend.outbox is backend.queue.outbox
+    assert backend.queue.hall is backend.progress and kiosk.outbox is backend.queue.outbox
 
     proxy.cut("drop")
     backend.queue.issue("general")
@@ -77,10 +78,10 @@ def test_backend_worker_delivers_and_kioskctl_shows_waiting_and_refused_entries(
     proxy.restore()
     backend.start()
     try:
-        until(lambda: backend.outbox is not None and not backend.outbox.pending(), "the worker drained the outbox")
+        until(lambda: kiosk.outbox is not None and not kiosk.outbox.pending(), "the worker drained the outbox")
         until(lambda: not backend.offline, "the offline mark cleared")
     finally:
-        backend.close()
+        kiosk.close()
     assert not backend.worker.state().running
 
     code, dead = run(capsys, config_dir, "outbox", "dead", "--json")
@@ -96,7 +97,7 @@ def test_backend_worker_delivers_and_kioskctl_shows_waiting_and_refused_entries(
     assert [e["id"] for e in run(capsys, config_dir, "outbox", "list", "--json")[1]] == [dead[0]["id"]]
     code, text = run(capsys, config_dir, "outbox", "drop", dead_id)
     assert code == 3 and "outbox_entry_not_found" in text  # waiting again, not refused: cannot be dropped
-    again = backend_for_config(config, clock)
+    again = Kiosk(config, clock=clock)
     assert again.queue.sync().refused == 1  # type: ignore[attr-defined]
     again.close()
     code, text = run(capsys, config_dir, "outbox", "drop", dead_id)
@@ -116,10 +117,11 @@ def test_backend_without_offline_series_has_no_outbox(config_dir: Path, state_di
     edit(config_dir / "kiosk.toml", 'queue = "embedded"\nhall_url = ""', f'queue = "hall"\nhall_url = "{server.base_url}"')
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "hall-token").write_text(hall.accounts.add_device("K1", Role.KIOSK), encoding="utf-8")
-    backend: KioskBackend = backend_for_config(load(config_dir))
-    assert backend.worker is None and backend.outbox is None and backend.queue is backend.ratings
+    kiosk = Kiosk(load(config_dir))
+    backend = kiosk.backend
+    assert backend.worker is None and kiosk.outbox is None and backend.queue is backend.ratings
     backend.start()
-    backend.close()
+    kiosk.close()
 
 
 def test_retry_pauses_must_be_in_order(config_dir: Path, load: Load, edit: Edit) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.backend.factory import queue_for_config
+from kiosk.assembly import Kiosk
 from kiosk.backend.hall_client import HallClient, HallTlsFailed, HallUnreachable
 from kiosk.config import ConfigError, KioskConfig
 from kiosk.hall.accounts import Role
@@ -118,10 +118,10 @@ def test_the_kiosk_takes_its_ca_file_from_its_configuration(config_dir: Path, lo
     _hall_kiosk(config_dir, https_server.base_url, str(pki["ca"]))
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "hall-token").write_text(token, encoding="utf-8")
-    queue = queue_for_config(load(config_dir))
-    assert isinstance(queue, HallClient)
-    assert queue.issue("tax").number == "H001"
-    queue.close()
+    kiosk = Kiosk(load(config_dir))
+    assert isinstance(kiosk.queue, HallClient)
+    assert kiosk.queue.issue("tax").number == "H001"
+    kiosk.close()
 
 
 @pytest.mark.parametrize(("ca_file", "url", "key", "words"), [

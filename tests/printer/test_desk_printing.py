@@ -17,14 +17,14 @@ import time_machine
 from drivers.printer.escpos import EscPosSettings, encode
 from drivers.printer.escpos_printer import EscPosPrinter
 from drivers.printer.serial import SerialTransport
+from kiosk.assembly import Kiosk
 from kiosk.cli import main
 from kiosk.config import KioskConfig
-from kiosk.desk import TicketDesk
+from kiosk.desk import PrinterNotReady, TicketDesk
 from kiosk.devices.printer import CoverOpen, PaperOut, PrinterError, PrinterOffline
 from kiosk.queue import LocalQueueService
 from kiosk.queue.errors import TicketNotFound
 from kiosk.queue.reprints import ReprintLog
-from kiosk.services import embedded_reprints
 from kiosk.ticket import checklist_document, ticket_document
 
 from .decoder import decode
@@ -47,18 +47,25 @@ FAULTS = [
 
 
 @pytest.fixture
-def reprints(config: KioskConfig, state_dir: Path) -> Iterator[ReprintLog]:
-    log = embedded_reprints(config)
-    yield log
-    log._engine.dispose()
+def kiosk(make_kiosk: Callable[..., Kiosk], config: KioskConfig, make_transport: Callable[..., SerialTransport],
+          escpos_settings: EscPosSettings) -> Kiosk:
+    """The kiosk: embedded queue on the fake clock (Tuesday 10:00), ESC/POS printer on the emulator."""
+    return make_kiosk(config, printer=EscPosPrinter(make_transport(timeout=SHORT_TIMEOUT), escpos_settings))
 
 
 @pytest.fixture
-def desk(queue: LocalQueueService, config: KioskConfig, make_transport: Callable[..., SerialTransport],
-         escpos_settings: EscPosSettings, reprints: ReprintLog) -> TicketDesk:
-    """The kiosk's desk: embedded queue on the fake clock (Tuesday 10:00), ESC/POS printer on the emulator."""
-    printer = EscPosPrinter(make_transport(timeout=SHORT_TIMEOUT), escpos_settings)
-    return TicketDesk(queue, printer, config, reprints)
+def desk(kiosk: Kiosk) -> TicketDesk:
+    return kiosk.desk
+
+
+@pytest.fixture
+def reprints(kiosk: Kiosk) -> ReprintLog:
+    return kiosk.reprints
+
+
+@pytest.fixture
+def queue(kiosk: Kiosk) -> LocalQueueService:
+    return kiosk.store.queue
 
 
 def set_fault(emulator: PtyPrinterEmulator, fault: str) -> None:
@@ -90,6 +97,7 @@ def test_ok_prints_the_ticket(emulator: PtyPrinterEmulator, desk: TicketDesk, re
     assert printed_numbers(emulator.received) == ["A001"]
     assert decode(emulator.received).qr_codes[0].payload == URL.format("A001") == outcome.status_url
     assert reprints.pending() == []
+    assert emulator.model.queries == [1, 2, 3, 4] * 2  # two status reads a ticket: before issuing, after printing
 
 
 def test_paper_near_end_prints_and_warns_maintenance(emulator: PtyPrinterEmulator, desk: TicketDesk,
@@ -110,7 +118,11 @@ def test_fault_before_issuing_keeps_the_number_and_records_it(
         escpos_settings: EscPosSettings, fault: str, error: type[PrinterError], zh: str, en: str,
         code: str) -> None:
     set_fault(emulator, fault)
-    outcome = run_with_watchdog(lambda: desk.take_number("general"))
+    # Asked before anything is issued: the citizen is told why, and decides.
+    with pytest.raises(PrinterNotReady) as not_ready:
+        run_with_watchdog(lambda: desk.issue("general"))
+    assert type(not_ready.value.fault) is error and queue.status("general").issued == 0
+    outcome = run_with_watchdog(lambda: desk.take_number("general", screen_only=True))
     # The number is issued and valid; the citizen is told why there is no ticket, in both languages.
     assert outcome.ticket.number == "A001" and outcome.printed is False
     assert type(outcome.print_error) is error and outcome.print_error.code == code
@@ -141,8 +153,10 @@ def test_paper_runs_out_during_the_print(emulator: PtyPrinterEmulator, desk: Tic
     assert isinstance(first.print_error, PaperOut)
     assert "缺纸" in first.print_error.message("zh") and "out of paper" in first.print_error.message("en")
     assert emulator.received == encode(first.document, escpos_settings)  # it was sent; the paper ended
-    # Still out of paper: the next number is issued all the same, and not sent.
-    second = desk.take_number("general")
+    # Still out of paper: the next citizen is asked first; on screen only, the number is issued and not sent.
+    with pytest.raises(PrinterNotReady):
+        desk.issue("general")
+    second = desk.take_number("general", screen_only=True)
     assert (second.ticket.number, second.printed, type(second.print_error)) == ("A002", False, PaperOut)
     assert [(p.number, p.reason) for p in reprints.pending()] == [("A001", "paper_out"), ("A002", "paper_out")]
     # A reprint while the paper is still out fails and is not recorded twice.
@@ -183,7 +197,10 @@ def test_printer_unplugged_while_idle_still_issues_the_number(emulator: PtyPrint
                                                               reprints: ReprintLog) -> None:
     assert desk.take_number("general").printed
     emulator.unplug()
-    outcome = desk.take_number("general")
+    with pytest.raises(PrinterNotReady) as not_ready:
+        desk.issue("general")
+    assert type(not_ready.value.fault) is PrinterOffline
+    outcome = desk.take_number("general", screen_only=True)
     assert (outcome.ticket.number, outcome.printed, type(outcome.print_error)) == ("A002", False, PrinterOffline)
     assert [p.number for p in reprints.pending()] == ["A002"]
 
@@ -275,7 +292,7 @@ def test_kioskctl_printer_test(emulator: PtyPrinterEmulator, ctl: Callable[..., 
     assert decoded.qr_codes[0].payload == URL.format("A000")
     assert len(decoded.cuts) == 1 and decoded.events[-1] == decoded.cuts[0]
     assert config.kiosk.hall.name_zh in [line.text for line in decoded.text_lines]
-    assert emulator.model.queries == [1, 2, 3, 4] * 4  # before, the print's own two checks, after
+    assert emulator.model.queries == [1, 2, 3, 4] * 2  # before, and the print's check after it
     emulator.model.clear()
     code, out, _ = ctl("printer", "test", "--port", port, "--json")
     assert code == 0

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from drivers.factory import printer_from_config
 from drivers.printer.escpos import EscPosSettings, encode
 from drivers.printer.escpos_printer import EscPosPrinter
 from drivers.printer.serial import SerialSettings, SerialTransport, status_from_answers
+from kiosk.assembly import printer_for
+from kiosk.devices.printer import print_checked
 from kiosk.config import KioskConfig, load_config
 from kiosk.devices.document import Document
 from kiosk.devices.printer import CoverOpen, PaperOut, PrinterError, PrinterOffline, PrinterStatus
-from kiosk.state import StateDir
 from kiosk.ticket import ticket_document
 
 from .decoder import decode
@@ -124,8 +124,8 @@ def test_silent_printer_is_offline_and_never_hangs(emulator: PtyPrinterEmulator,
             run_with_watchdog(lambda n=n: transport.query(n))
     printer = EscPosPrinter(transport, escpos_settings)
     assert run_with_watchdog(printer.status) is PrinterStatus.OFFLINE
-    with pytest.raises(PrinterOffline):
-        run_with_watchdog(lambda: printer.print(ticket_doc))
+    check = run_with_watchdog(lambda: print_checked(printer, ticket_doc))
+    assert isinstance(check.error, PrinterOffline) and (check.before, check.after) == ("offline", "offline")
     assert emulator.received == b""  # nothing is sent to a printer that does not answer
     # It answers again: the same transport works.
     emulator.set_state("ok")
@@ -160,7 +160,7 @@ def test_printed_ticket_bytes_are_the_encoders_output(emulator: PtyPrinterEmulat
     data = encode(ticket_doc, escpos_settings)
     assert emulator.received == data
     assert decode(emulator.received).qr_codes[0].payload.endswith("number=A023")
-    assert emulator.model.queries == [1, 2, 3, 4] * 2  # status before and after
+    assert emulator.model.queries == [1, 2, 3, 4]  # the status after it (callers read the one before)
 
 
 def test_two_tickets_from_two_threads_are_not_interleaved(emulator: PtyPrinterEmulator, printer: EscPosPrinter,
@@ -181,14 +181,18 @@ def test_print_in_a_fault_state_raises_and_sends_nothing(emulator: PtyPrinterEmu
                                                          make_transport: Callable[..., SerialTransport],
                                                          escpos_settings: EscPosSettings, ticket_doc: Document,
                                                          state: str, error: type[PrinterError]) -> None:
+    """Read before printing (as every caller does): a printer that cannot print is sent nothing, which it
+    would otherwise print long after, when repaired."""
     printer = EscPosPrinter(make_transport(timeout=SHORT_TIMEOUT), escpos_settings)
     emulator.set_state(state)
-    with pytest.raises(error) as info:
-        run_with_watchdog(lambda: printer.print(ticket_doc))
-    assert type(info.value) is error
-    assert "号码仍然有效" in info.value.message("zh") and "still valid" in info.value.message("en")
-    assert info.value.cause("zh") != PrinterError.zh_cause and info.value.cause("en") != PrinterError.en_cause
+    check = run_with_watchdog(lambda: print_checked(printer, ticket_doc))
+    assert type(check.error) is error and not check.printed
+    assert "号码仍然有效" in check.error.message("zh") and "still valid" in check.error.message("en")
+    assert check.error.cause("zh") != PrinterError.zh_cause and check.error.cause("en") != PrinterError.en_cause
     assert emulator.received == b""
+    # print() itself reads the state after sending: the fault is raised all the same.
+    with pytest.raises(error):
+        run_with_watchdog(lambda: printer.print(ticket_doc))
 
 
 def test_paper_near_end_prints_and_warns(emulator: PtyPrinterEmulator, printer: EscPosPrinter,
@@ -306,7 +310,7 @@ def test_kiosk_toml_escpos_driver_prints_on_the_configured_port(
     edit(kiosk_toml, "paper_width_mm = 80", "paper_width_mm = 58")
     edit(kiosk_toml, "baudrate = 9600", "baudrate = 19200")
     config = load_config(config_dir)
-    printer = printer_from_config(config, StateDir.for_config(config))
+    printer = printer_for(config)
     assert isinstance(printer, EscPosPrinter)
     assert printer.settings == EscPosSettings(columns=32, qr_module_size=6, qr_error_correction="M", cut="partial")
     assert printer.transport.settings == SerialSettings(str(emulator.link), 19200, "none", 1, "none", 2.0)

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from drivers.card.simulated import DEMO_CARDS
+from kiosk.assembly import LocalStore
 from kiosk.config import load_config
 from kiosk.queue.progress import ProgressUpdate, Stage
 from kiosk.queue.suite import suite_on
-from kiosk.services import embedded_queue
 from tests.conftest import SHANGHAI
 from tests.ui.conftest import ROOT, run_ui_scenario
 
@@ -39,7 +39,7 @@ def seed(state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     window 2, A005 and A006 waiting, C001 at window 11."""
     monkeypatch.setenv("KIOSK_STATE_DIR", str(state))
     ticks = _ticking_clock(datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI).astimezone(UTC))
-    queue = embedded_queue(load_config(ROOT / "config"), clock=lambda: next(ticks))
+    queue = LocalStore(load_config(ROOT / "config"), clock=lambda: next(ticks)).queue
     suite = suite_on(queue)
 
     def day(d: int, h: int = 10) -> datetime:

@@ -10,12 +10,12 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from kiosk.assembly import LocalStore
 from kiosk.config import load_config
 from kiosk.queue.appointments import NewAppointment
 from kiosk.queue.ratings import Reason
 from kiosk.queue.schema import ratings
 from kiosk.queue.suite import suite_on
-from kiosk.services import embedded_queue
 from tests.ui.conftest import ROOT, run_ui_scenario
 from tests.ui.service_scenario import BAD, CARD_GROUPS, CODES, PHONE, TOO_EARLY, TOO_LATE
 
@@ -27,7 +27,7 @@ LI_ID = "110105199003071239"  # demo card 李 (drivers.card.simulated.DEMO_CARDS
 def _seed(state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Today's appointments in the kiosk's own database, before the app starts (Tuesday 10:00)."""
     monkeypatch.setenv("KIOSK_STATE_DIR", str(state))
-    queue = embedded_queue(load_config(ROOT / "config"))
+    queue = LocalStore(load_config(ROOT / "config")).queue
     appointments = suite_on(queue).appointments
 
     def book(group: str, start: str, end: str, **kw: str) -> None:
@@ -44,7 +44,7 @@ def _seed(state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _rating_rows(state: Path) -> list[tuple]:
-    queue = embedded_queue(load_config(ROOT / "config"))
+    queue = LocalStore(load_config(ROOT / "config")).queue
     with queue.engine.connect() as conn:
         rows = conn.execute(select(ratings.c.number, ratings.c.level, ratings.c.reasons, ratings.c.phone,
                                    ratings.c.kiosk_id).order_by(ratings.c.id)).all()

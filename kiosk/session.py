@@ -1,0 +1,141 @@
+"""One citizen's session at the kiosk: the service chosen, the identity read, language and large-font mode.
+
+Plain Python, no Kivy: the screens show its state and send it the citizen's choices. A session ends when
+the citizen is done (back home after the ticket), on the idle return home, or when the card is taken away
+before the number it was read for was issued; it then forgets the identity and puts language and mode back to the configured
+defaults, so the next citizen starts where every citizen starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kiosk.config import GroupConfig, KioskConfig
+from kiosk.identity import Identity
+
+log = logging.getLogger(__name__)
+_OTHER_LANGUAGE = {"zh": "en", "en": "zh"}
+
+
+class NextStep(StrEnum):
+    """What follows the choice of a service group."""
+
+    IDENTIFY = "identify"  # ask for the ID card first
+    ISSUE = "issue"  # issue the number now
+
+
+@dataclass(frozen=True)
+class SessionDefaults:
+    """Where every session starts and ends."""
+
+    lang: str = "zh"
+    large: bool = False
+
+    @classmethod
+    def from_config(cls, config: KioskConfig) -> SessionDefaults:
+        acc = config.kiosk.accessibility
+        return cls(acc.language_default, acc.large_font_default)
+
+
+class CitizenSession:
+    """What one citizen has done so far. ``on_change`` is called after every change (the app mirrors the
+    state into its view); it runs on the caller's thread, the UI thread in the app."""
+
+    def __init__(self, defaults: SessionDefaults, on_change: Callable[[CitizenSession], None] | None = None) -> None:
+        self.defaults = defaults
+        self._on_change = on_change
+        self.lang = defaults.lang
+        self.large = defaults.large
+        self.identity: Identity | None = None
+        self.group: GroupConfig | None = None
+        self.issued = False  # a number was issued in this session
+
+    # -- the citizen's choices -------------------------------------------------------------------------
+
+    def set_language(self, lang: str) -> None:
+        self.lang = lang
+        self._changed()
+
+    def toggle_language(self) -> None:
+        self.set_language(_OTHER_LANGUAGE[self.lang])
+
+    def set_large(self, large: bool) -> None:
+        self.large = large
+        self._changed()
+
+    def toggle_large(self) -> None:
+        self.set_large(not self.large)
+
+    def choose_group(self, group: GroupConfig) -> NextStep:
+        """The citizen chose ``group``: the ID card is asked for unless the group needs none or it was read."""
+        self.group = group
+        self._changed()
+        if self.identity is not None or group.identity == "none":
+            return NextStep.ISSUE
+        return NextStep.IDENTIFY
+
+    @property
+    def group_id(self) -> str:
+        return self.group.id if self.group is not None else ""
+
+    @property
+    def may_skip_card(self) -> bool:
+        """The chosen group lets the citizen take a number without an ID card."""
+        return self.group is not None and self.group.identity == "optional"
+
+    # -- the card --------------------------------------------------------------------------------------
+
+    def card_read(self, identity: Identity) -> None:
+        self.identity = identity
+        log.info("card read: %s", repr(identity))  # masked; the session keeps the identity until it ends
+        self._changed()
+
+    @property
+    def identity_text(self) -> str:
+        """The identity as it may be shown: masked name and number, or ""."""
+        who = self.identity
+        return f"{who.masked_name} {who.masked_number}" if who is not None else ""
+
+    def card_taken(self) -> bool:
+        """The card left the reader: the identity is forgotten. While the citizen was taking a number (a group
+        chosen, no number issued yet) this ends the session: they walked away, or will start again. Returns
+        True when it ended."""
+        if self.identity is None:
+            return False
+        if self.group is not None and not self.issued:
+            self.end("card taken away before a number was issued")
+            return True
+        self.identity = None
+        self._changed()
+        return False
+
+    # -- the end ---------------------------------------------------------------------------------------
+
+    def number_issued(self) -> None:
+        """A number was issued: the identity is no longer needed and is forgotten now."""
+        self.issued = True
+        self.identity = None
+        self._changed()
+
+    @property
+    def fresh(self) -> bool:
+        """Nothing in this session differs from a new one."""
+        return (self.identity is None and self.group is None and not self.issued
+                and (self.lang, self.large) == (self.defaults.lang, self.defaults.large))
+
+    def end(self, why: str = "done") -> None:
+        """Forget the identity and the choice, and go back to the configured language and mode."""
+        if not self.fresh:
+            log.info("citizen session ended: %s", why)
+        self.identity = None
+        self.group = None
+        self.issued = False
+        self.lang, self.large = self.defaults.lang, self.defaults.large
+        self._changed()
+
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            self._on_change(self)
