@@ -21,7 +21,8 @@ from kiosk.cli.outbox import register as register_outbox
 from kiosk.cli.output import EXIT_CONFIG, EXIT_REFUSED, emit
 from kiosk.cli.printer import add_port_options, open_desk
 from kiosk.cli.printer import register as register_printer
-from kiosk.config import ConfigError, KioskConfig, default_config_dir, load_config
+from kiosk.config import SCHEMA_VERSION, ConfigError, KioskConfig, Migration, default_config_dir, load_config
+from kiosk.config_store import ConfigStore
 from kiosk.desk import IssueOutcome
 from kiosk.errors import KioskError
 from kiosk.identity import Identity
@@ -36,9 +37,35 @@ def _ticket_json(ticket: Ticket) -> dict[str, Any]:
     return data
 
 
+def _older_file(config: KioskConfig, migration: Migration) -> tuple[dict[str, Any], list[str]]:
+    """What ``config check`` says about a file of an older schema version: as data and as lines."""
+    folder = config.source_dir
+    try:
+        diff, refused = ConfigStore(folder).diff(folder / migration.file), ""
+    except ConfigError as exc:
+        diff, refused = "", "; ".join(p.message for p in exc.problems)
+    data = {"file": migration.file, "schema_version": migration.version, "current_version": SCHEMA_VERSION,
+            "changes": list(migration.changes), "apply_diff": diff, "apply_refused": refused}
+    lines = [f"{migration.file}: schema_version {migration.version} (current: {SCHEMA_VERSION}), read as version "
+             f"{SCHEMA_VERSION} " + ("after these changes:" if migration.changes else "with no key changed")]
+    lines += [f"  - {change}" for change in migration.changes]
+    apply = f"`kioskctl config apply {folder} --config {folder}`"
+    if refused:
+        lines.append(f"  The file on disk is unchanged; {apply} refuses it: {refused}")
+    else:
+        lines.append(f"  The file on disk is unchanged; {apply} would write it at version {SCHEMA_VERSION}, "
+                     "comments kept:")
+        lines += [f"    {line}" for line in diff.splitlines()]
+    return data, lines
+
+
 def cmd_config_check(args: argparse.Namespace, config: KioskConfig) -> int:
-    print(f"OK: {config.source_dir} ({len(config.services.groups)} service groups, "
-          f"{len(config.services.matters)} matters)")
+    older = [_older_file(config, m) for m in config.migrations]
+    groups, matters = len(config.services.groups), len(config.services.matters)
+    emit(args, {"ok": True, "dir": str(config.source_dir), "service_groups": groups, "matters": matters,
+                "schema_version": SCHEMA_VERSION, "older_files": [data for data, _ in older]},
+         "\n".join([f"OK: {config.source_dir} ({groups} service groups, {matters} matters)"]
+                   + [line for _, lines in older for line in lines]))
     return 0
 
 
