@@ -63,7 +63,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
         os.close(dir_fd)
 
 
-def at_current_version(files: dict[str, bytes]) -> dict[str, bytes]:
+def _at_current_version(files: dict[str, bytes]) -> dict[str, bytes]:
     """``files`` as ``apply`` writes them: an older file migrated to the current schema version, comments kept.
     Raises ``ConfigError`` for an older file that the line edits cannot rewrite faithfully."""
     out = dict(files)
@@ -75,9 +75,10 @@ def at_current_version(files: dict[str, bytes]) -> dict[str, bytes]:
         if migration is None:
             continue
         if migration.rewritten is None:
+            by_hand = f" and make these changes by hand: {'; '.join(migration.changes)}" if migration.changes else ""
             raise ConfigError([Problem(name, SCHEMA_KEY, f"this version {migration.version} file cannot be rewritten "
-                                       f"at version {SCHEMA_VERSION} automatically: set {SCHEMA_KEY} = {SCHEMA_VERSION} "
-                                       f"and make these changes by hand: {'; '.join(migration.changes)}")])
+                                       f"at version {SCHEMA_VERSION} automatically: set {SCHEMA_KEY} = {SCHEMA_VERSION}"
+                                       f"{by_hand}")])
         out[name] = migration.rewritten.encode("utf-8")
     return out
 
@@ -150,7 +151,7 @@ class ConfigStore:
         (nothing written) when invalid."""
         files = self.candidate_files(source)
         self.validate(files)
-        return self._install(at_current_version(files))
+        return self._install(_at_current_version(files))
 
     def _install(self, files: dict[str, bytes]) -> Applied:
         # Both the outgoing and the incoming versions are saved, so that a later hand edit that breaks the
@@ -193,7 +194,7 @@ class ConfigStore:
                 return ""
             files = {name: (saved / name).read_bytes() for name in CONFIG_FILES if (saved / name).is_file()}
         else:
-            files = at_current_version(self.candidate_files(source))
+            files = _at_current_version(self.candidate_files(source))
         out: list[str] = []
         for name, data in files.items():
             current = (self.folder / name).read_text(encoding="utf-8") if (self.folder / name).exists() else ""
