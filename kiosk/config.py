@@ -3,6 +3,7 @@
 Two files live in one configuration folder: ``kiosk.toml`` (hall, kiosk, hours, drivers, accessibility)
 and ``services.toml`` (service groups and matters). ``load_config`` reads both and either returns a
 ``KioskConfig`` or raises ``ConfigError`` listing every problem with its file, key path and reason.
+A file of an older ``schema_version`` is migrated in memory first (the file itself is left as it is).
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from kiosk.config_migration import SCHEMA_KEY, MigrationError, Step, TomlDocument, migrate
 from kiosk.errors import KioskError
 
 KIOSK_FILE = "kiosk.toml"
 SERVICES_FILE = "services.toml"
 BUNDLED_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+# Both files' layout version; a change to either file's keys raises it and adds a step to _MIGRATIONS.
+SCHEMA_VERSION = 2
 M = TypeVar("M", bound=BaseModel)
 _SESSION = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
@@ -147,7 +151,8 @@ class HoursConfig(Strict):
     last_ticket_minutes_before_close: Annotated[int, Field(ge=0, le=240)] = 30
     holidays: list[date] = []
     workdays: list[date] = []
-    workday_hours_from: Literal["monday", "tuesday", "wednesday", "thursday", "friday"] = "monday"
+    # The weekday whose periods a make-up workday opens with.
+    workdays_use_hours_of: Literal["monday", "tuesday", "wednesday", "thursday", "friday"] = "monday"
 
     @field_validator(*_WEEKDAYS, mode="before")
     @classmethod
@@ -678,12 +683,25 @@ class ConfigError(KioskError):
 
 
 @dataclass(frozen=True)
+class Migration:
+    """A file of an older schema version, read at the current one."""
+
+    file: str
+    version: int
+    changes: tuple[str, ...]
+    # The file at the current version as `kioskctl config apply` writes it, comments kept; None when the line
+    # edits do not reproduce the migrated data (a key written as a dotted key or in an inline table).
+    rewritten: str | None
+
+
+@dataclass(frozen=True)
 class KioskConfig:
-    """A validated configuration: both files, and where they came from."""
+    """A validated configuration: both files, where they came from, and the older files migrated to read it."""
 
     kiosk: KioskFile
     services: ServicesFile
     source_dir: Path
+    migrations: tuple[Migration, ...] = ()
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -728,10 +746,9 @@ def _key_path(loc: tuple[int | str, ...], data: Any) -> str:
     return "".join(parts)
 
 
-def _read_toml(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+def _read_toml(path: Path) -> tuple[TomlDocument | None, list[Problem]]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh), []
+        return TomlDocument(path.read_bytes().decode("utf-8")), []
     except FileNotFoundError:
         return None, [Problem(path.name, "", f"file not found in {path.parent}")]
     except tomllib.TOMLDecodeError as exc:
@@ -805,24 +822,78 @@ def _cross_checks(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def _kiosk_1_to_2(doc: TomlDocument) -> list[str]:
+    # "workday_hours_from" read like a time ("hours from 09:00"); the key names a weekday whose hours make-up
+    # workdays borrow.
+    return doc.rename("hours", "workday_hours_from", "workdays_use_hours_of")
+
+
+# _MIGRATIONS[file][n] turns that file from version n into n + 1; services.toml changed only its number.
+_MIGRATIONS: dict[str, dict[int, Step]] = {
+    KIOSK_FILE: {1: _kiosk_1_to_2},
+    SERVICES_FILE: {},
+}
+
+
+def _migrate(file: str, doc: TomlDocument) -> tuple[Migration | None, list[Problem]]:
+    """Bring ``doc`` to ``SCHEMA_VERSION`` in memory; a file newer than this code is a problem."""
+    try:
+        version, changes = migrate(doc, _MIGRATIONS[file], SCHEMA_VERSION)
+    except MigrationError as exc:
+        return None, [Problem(file, exc.key, exc.message)]
+    if version == SCHEMA_VERSION:
+        return None, []
+    return Migration(file, version, tuple(changes), doc.text if doc.text_matches_data() else None), []
+
+
+def migrated_file(file: str, text: str) -> Migration | None:
+    """``text`` of ``file`` (kiosk.toml or services.toml) read at the current version; None when it already
+    is, or is not readable at all (``load_config`` then says why)."""
+    try:
+        doc = TomlDocument(text)
+    except tomllib.TOMLDecodeError:
+        return None
+    return _migrate(file, doc)[0]
+
+
+def _read_current(folder: Path, file: str) -> tuple[dict[str, Any] | None, Migration | None, list[Problem]]:
+    """A file's data at the current version (without the version key, which is no setting), or its problems."""
+    doc, problems = _read_toml(folder / file)
+    if doc is None:
+        return None, None, problems
+    migration, problems = _migrate(file, doc)
+    data = None if problems else {k: v for k, v in doc.data.items() if k != SCHEMA_KEY}
+    return data, migration, problems
+
+
 def load_config(config_dir: Path | str | None = None) -> KioskConfig:
-    """Read and validate both files of ``config_dir``; raise ``ConfigError`` with every problem found."""
+    """Read, migrate and validate both files of ``config_dir``; raise ``ConfigError`` with every problem found."""
     folder = Path(config_dir) if config_dir is not None else default_config_dir()
     problems: list[Problem] = []
-    kiosk_data, found = _read_toml(folder / KIOSK_FILE)
+    kiosk_data, kiosk_migration, found = _read_current(folder, KIOSK_FILE)
     problems += found
-    services_data, found = _read_toml(folder / SERVICES_FILE)
+    services_data, services_migration, found = _read_current(folder, SERVICES_FILE)
     problems += found
     kiosk_file = services = None
     if kiosk_data is not None:
         kiosk_file, found = _validate(KioskFile, KIOSK_FILE, kiosk_data)
-        problems += found
+        problems += found + _renamed_note(kiosk_migration, found)
     if services_data is not None:
         services, found = _validate(ServicesFile, SERVICES_FILE, services_data)
-        problems += found + _cross_checks(services_data)
+        found += _cross_checks(services_data)
+        problems += found + _renamed_note(services_migration, found)
     if problems or kiosk_file is None or services is None:
         raise ConfigError(problems)
-    return KioskConfig(kiosk_file, services, folder)
+    migrations = tuple(m for m in (kiosk_migration, services_migration) if m is not None)
+    return KioskConfig(kiosk_file, services, folder, migrations)
+
+
+def _renamed_note(migration: Migration | None, problems: list[Problem]) -> list[Problem]:
+    """Problems of a migrated file name keys as the current version does; say so where the file differs."""
+    if migration is None or not migration.changes or not problems:
+        return []
+    return [Problem(migration.file, SCHEMA_KEY, f"version {migration.version} file, read as version {SCHEMA_VERSION} "
+                    f"after: {'; '.join(migration.changes)}; the keys above are named as in version {SCHEMA_VERSION}")]
 
 
 def validate_services(data: dict[str, Any], file: str = SERVICES_FILE) -> ServicesFile:

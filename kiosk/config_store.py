@@ -2,7 +2,8 @@
 
 The configuration folder holds ``kiosk.toml`` and ``services.toml``; earlier versions are kept in
 ``<folder>/history/<timestamp>/``. A candidate is validated whole (with the files it does not replace)
-before anything is written, so an invalid change never reaches the running kiosk.
+before anything is written, so an invalid change never reaches the running kiosk. A file of an older
+``schema_version`` is written migrated to the current version, with its comments.
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kiosk.config import KIOSK_FILE, SERVICES_FILE, ConfigError, KioskConfig, Problem, load_config
+from kiosk.config import (
+    KIOSK_FILE,
+    SCHEMA_VERSION,
+    SERVICES_FILE,
+    ConfigError,
+    KioskConfig,
+    Problem,
+    load_config,
+    migrated_file,
+)
+from kiosk.config_migration import SCHEMA_KEY
 
 CONFIG_FILES = (KIOSK_FILE, SERVICES_FILE)
 HISTORY = "history"
@@ -50,6 +61,26 @@ def _write_atomically(path: Path, data: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _at_current_version(files: dict[str, bytes]) -> dict[str, bytes]:
+    """``files`` as ``apply`` writes them: an older file migrated to the current schema version, comments kept.
+    Raises ``ConfigError`` for an older file that the line edits cannot rewrite faithfully."""
+    out = dict(files)
+    for name, data in files.items():
+        try:
+            migration = migrated_file(name, data.decode("utf-8"))
+        except UnicodeDecodeError:
+            continue  # validation refuses it with its own message
+        if migration is None:
+            continue
+        if migration.rewritten is None:
+            by_hand = f" and make these changes by hand: {'; '.join(migration.changes)}" if migration.changes else ""
+            raise ConfigError([Problem(name, SCHEMA_KEY, f"this version {migration.version} file cannot be rewritten "
+                                       f"at version {SCHEMA_VERSION} automatically: set {SCHEMA_KEY} = {SCHEMA_VERSION}"
+                                       f"{by_hand}")])
+        out[name] = migration.rewritten.encode("utf-8")
+    return out
 
 
 @dataclass(frozen=True)
@@ -116,10 +147,11 @@ class ConfigStore:
 
     def apply(self, source: Path) -> Applied:
         """Validate ``source`` with the rest of the current configuration, keep the current version in the
-        history, then swap the files in. Raises ``ConfigError`` (nothing written) when invalid."""
+        history, then swap the files in (an older file at the current version). Raises ``ConfigError``
+        (nothing written) when invalid."""
         files = self.candidate_files(source)
         self.validate(files)
-        return self._install(files)
+        return self._install(_at_current_version(files))
 
     def _install(self, files: dict[str, bytes]) -> Applied:
         # Both the outgoing and the incoming versions are saved, so that a later hand edit that breaks the
@@ -153,8 +185,8 @@ class ConfigStore:
         raise ConfigError([Problem(str(self.history_dir), "", "no earlier configuration to go back to")])
 
     def diff(self, source: Path | None = None) -> str:
-        """A unified diff from the current files to ``source`` (default: to the newest saved version that
-        differs, i.e. what ``rollback`` would put back)."""
+        """A unified diff from the current files to what ``apply source`` would write (default: to the newest
+        saved version that differs, i.e. what ``rollback`` would put back)."""
         if source is None:
             current = self.version()
             saved = next((p for p in self.history() if config_version(p) != current), None)
@@ -162,7 +194,7 @@ class ConfigStore:
                 return ""
             files = {name: (saved / name).read_bytes() for name in CONFIG_FILES if (saved / name).is_file()}
         else:
-            files = self.candidate_files(source)
+            files = _at_current_version(self.candidate_files(source))
         out: list[str] = []
         for name, data in files.items():
             current = (self.folder / name).read_text(encoding="utf-8") if (self.folder / name).exists() else ""

@@ -34,7 +34,7 @@ class OpeningHours:
         if day in self._hours.holidays:
             return []
         if day in self._hours.workdays:
-            return list(getattr(self._hours, self._hours.workday_hours_from))
+            return list(getattr(self._hours, self._hours.workdays_use_hours_of))
         return self._hours.sessions_for_weekday(day.weekday())
 
     def _at(self, day: date, t: time) -> datetime:

@@ -16,6 +16,7 @@ import pytest
 
 from kiosk.assembly import Kiosk, LocalStore
 from kiosk.config import KioskConfig, load_config
+from kiosk.config_migration import VERSION_COMMENT
 from kiosk.queue.service import LocalQueueService
 
 REPO = Path(__file__).resolve().parent.parent
@@ -76,6 +77,21 @@ def config_dir(tmp_path: Path) -> Path:
     target = tmp_path / "config"
     shutil.copytree(SHIPPED_CONFIG, target)
     return target
+
+
+def make_version_1(folder: Path) -> Path:
+    """Turn the shipped files in ``folder`` into schema version 1, as written before ``schema_version``:
+    no version key, and ``[hours] workdays_use_hours_of`` under its old name ``workday_hours_from``."""
+    for name in ("kiosk.toml", "services.toml"):
+        edit_file(folder / name, f"{VERSION_COMMENT}schema_version = 2\n\n", "")
+    edit_file(folder / "kiosk.toml", "workdays_use_hours_of = ", "workday_hours_from = ")
+    return folder
+
+
+@pytest.fixture
+def version_1_dir(config_dir: Path) -> Path:
+    """A private copy of the shipped configuration, turned into schema version 1."""
+    return make_version_1(config_dir)
 
 
 @pytest.fixture

@@ -161,3 +161,48 @@ def test_usage_error_exits_2(capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main(["ticket", "issue"])
     assert info.value.code == 2
+
+
+def test_config_check_says_which_file_is_old_and_what_apply_would_write(capsys, version_1_dir: Path) -> None:
+    on_disk = (version_1_dir / "kiosk.toml").read_bytes()
+    code, out, err = run(capsys, "config", "check", "--config", str(version_1_dir))
+    assert code == 0, err
+    assert out.startswith(f"OK: {version_1_dir}")
+    assert "kiosk.toml: schema_version 1 (current: 2), read as version 2 after these changes:" in out
+    assert "[hours] workday_hours_from is now called workdays_use_hours_of" in out
+    assert "services.toml: schema_version 1 (current: 2), read as version 2 with no key changed" in out
+    assert f"`kioskctl config apply {version_1_dir} --config {version_1_dir}` would write it at version 2" in out
+    assert '+workdays_use_hours_of = "monday"' in out and "+schema_version = 2" in out
+    assert (version_1_dir / "kiosk.toml").read_bytes() == on_disk
+
+
+def test_config_check_json_lists_the_older_files(capsys, version_1_dir: Path) -> None:
+    code, out, _ = run(capsys, "config", "check", "--json", "--config", str(version_1_dir))
+    data = json.loads(out)
+    assert code == 0 and data["ok"] is True and data["schema_version"] == 2
+    kiosk, services = data["older_files"]
+    assert (kiosk["file"], kiosk["schema_version"], kiosk["current_version"]) == ("kiosk.toml", 1, 2)
+    assert kiosk["changes"] == ["[hours] workday_hours_from is now called workdays_use_hours_of (same value)"]
+    assert '-workday_hours_from = "monday"' in kiosk["apply_diff"] and kiosk["apply_refused"] == ""
+    assert services["file"] == "services.toml" and services["changes"] == []
+
+
+def test_config_check_of_current_files_names_no_older_file(capsys, config_dir: Path) -> None:
+    code, out, _ = run(capsys, "config", "check", "--json", "--config", str(config_dir))
+    assert code == 0 and json.loads(out)["older_files"] == []
+    code, out, _ = run(capsys, "config", "check", "--config", str(config_dir))
+    assert out.strip() == f"OK: {config_dir} (9 service groups, 17 matters)"
+
+
+def test_config_check_says_when_apply_would_refuse_an_old_file(capsys, version_1_dir: Path, edit) -> None:
+    edit(version_1_dir / "kiosk.toml", 'workday_hours_from = "monday"', '"workday_hours_from" = "monday"')
+    code, out, _ = run(capsys, "config", "check", "--config", str(version_1_dir))
+    assert code == 0
+    assert "refuses it: this version 1 file cannot be rewritten at version 2 automatically" in out
+
+
+def test_config_check_refuses_a_too_new_file(capsys, config_dir: Path, edit) -> None:
+    edit(config_dir / "kiosk.toml", "schema_version = 2", "schema_version = 7")
+    code, out, err = run(capsys, "config", "check", "--config", str(config_dir))
+    assert code == 2 and "OK" not in out
+    assert "kiosk.toml: schema_version: is 7, newer than this kiosk software knows" in err

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import ConfigError, KioskConfig, Problem, load_config
+from kiosk.config import SCHEMA_VERSION, ConfigError, KioskConfig, Problem, load_config
 
 SHIPPED = Path(__file__).resolve().parent.parent / "config"
 
@@ -242,3 +242,82 @@ def test_kioskctl_config_option_before_the_command_is_honoured(config_dir: Path,
     done = run_kioskctl("--config", str(config_dir), "config", "check")
     assert done.returncode == 2, done.stdout
     assert "hall.timezone" in done.stderr
+
+
+# -- schema_version and migration -----------------------------------------------------------------
+
+def test_shipped_files_are_at_the_current_version() -> None:
+    for name in ("kiosk.toml", "services.toml"):
+        assert f"\nschema_version = {SCHEMA_VERSION}\n" in (SHIPPED / name).read_text(encoding="utf-8")
+    assert load_config(SHIPPED).migrations == ()
+
+
+def test_version_1_files_load_as_the_shipped_config(version_1_dir: Path) -> None:
+    on_disk = {name: (version_1_dir / name).read_bytes() for name in ("kiosk.toml", "services.toml")}
+
+    old = load_config(version_1_dir)
+
+    shipped = load_config(SHIPPED)
+    assert old.kiosk == shipped.kiosk and old.services == shipped.services
+    assert {name: (version_1_dir / name).read_bytes() for name in on_disk} == on_disk  # the files are left as they are
+    kiosk, services = old.migrations
+    assert (kiosk.file, kiosk.version, services.file, services.version) == ("kiosk.toml", 1, "services.toml", 1)
+    assert kiosk.changes == ("[hours] workday_hours_from is now called workdays_use_hours_of (same value)",)
+    assert services.changes == ()
+    # What apply writes is the shipped file itself (the shipped files were made this way).
+    assert kiosk.rewritten == (SHIPPED / "kiosk.toml").read_text(encoding="utf-8")
+    assert services.rewritten == (SHIPPED / "services.toml").read_text(encoding="utf-8")
+
+
+def test_a_renamed_key_keeps_its_value(version_1_dir: Path, edit) -> None:
+    edit(version_1_dir / "kiosk.toml", 'workday_hours_from = "monday"', 'workday_hours_from = "friday"')
+    assert load_config(version_1_dir).kiosk.hours.workdays_use_hours_of == "friday"
+
+
+def test_an_explicit_version_1_is_migrated_like_a_file_without_the_key(version_1_dir: Path, edit) -> None:
+    edit(version_1_dir / "kiosk.toml", "[hall]\n", "schema_version = 1\n\n[hall]\n")
+    (kiosk, _) = load_config(version_1_dir).migrations
+    assert kiosk.version == 1 and kiosk.rewritten is not None
+    assert "\nschema_version = 2\n" in kiosk.rewritten and "schema_version = 1" not in kiosk.rewritten
+
+
+@pytest.mark.parametrize(("value", "words"), [("3", ("is 3", "newer", "versions 1 to 2")),
+                                              ("0", ("whole number",)), ('"2"', ("whole number",)),
+                                              ("true", ("whole number",))])
+def test_a_version_this_code_does_not_read_is_refused_with_file_and_key(config_dir: Path, edit, value: str,
+                                                                        words: tuple[str, ...]) -> None:
+    edit(config_dir / "services.toml", "schema_version = 2", f"schema_version = {value}")
+    problems = problems_of(config_dir)
+    refused = find(problems, "services.toml", "schema_version", *words)
+    assert str(refused).startswith("services.toml: schema_version: ")
+    assert [p.file for p in problems] == ["services.toml"]  # nothing else is guessed from a file it cannot read
+
+
+def test_an_unknown_key_in_an_old_file_is_still_an_unknown_key(version_1_dir: Path, edit) -> None:
+    edit(version_1_dir / "kiosk.toml", "elderly_age = 60", "elderly_agee = 60")
+    problems = problems_of(version_1_dir)
+    find(problems, "kiosk.toml", "queue.elderly_agee", "unknown key")
+    # The note says that the keys are named as in version 2 (the file names one differently).
+    find(problems, "kiosk.toml", "schema_version", "version 1 file", "workday_hours_from", "named as in version 2")
+    assert len(problems) == 2, "\n".join(map(str, problems))
+
+
+def test_an_old_name_in_a_current_file_is_an_unknown_key(config_dir: Path, edit) -> None:
+    edit(config_dir / "kiosk.toml", "workdays_use_hours_of = ", "workday_hours_from = ")
+    problems = problems_of(config_dir)
+    find(problems, "kiosk.toml", "hours.workday_hours_from", "unknown key")
+    assert len(problems) == 1, "\n".join(map(str, problems))
+
+
+def test_old_and_new_name_in_an_old_file_is_a_problem(version_1_dir: Path, edit) -> None:
+    edit(version_1_dir / "kiosk.toml", 'workday_hours_from = "monday"',
+         'workday_hours_from = "monday"\nworkdays_use_hours_of = "friday"')
+    find(problems_of(version_1_dir), "kiosk.toml", "hours.workday_hours_from", "old name", "keep only")
+
+
+def test_a_key_the_line_edits_cannot_rename_still_loads_but_cannot_be_rewritten(version_1_dir: Path, edit) -> None:
+    # A quoted key is the same key to TOML, but not one the line edits of the migration look for.
+    edit(version_1_dir / "kiosk.toml", 'workday_hours_from = "monday"', '"workday_hours_from" = "tuesday"')
+    config = load_config(version_1_dir)
+    assert config.kiosk.hours.workdays_use_hours_of == "tuesday"
+    assert config.migrations[0].rewritten is None

@@ -19,14 +19,8 @@ from kiosk.cli.output import EXIT_CONFIG, EXIT_REFUSED
 from kiosk.cli.printer import register as register_printer
 from kiosk.cli.queue import register as register_queue
 from kiosk.cli.tickets import register as register_tickets
-from kiosk.config import ConfigError, KioskConfig, default_config_dir, load_config
+from kiosk.config import ConfigError, default_config_dir, load_config
 from kiosk.errors import KioskError
-
-
-def cmd_config_check(args: argparse.Namespace, config: KioskConfig) -> int:
-    print(f"OK: {config.source_dir} ({len(config.services.groups)} service groups, "
-          f"{len(config.services.matters)} matters)")
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,8 +33,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="area", required=True)
 
     config = sub.add_parser("config", help="check configuration").add_subparsers(dest="action", required=True)
-    config.add_parser("check", parents=[common], help="validate kiosk.toml and services.toml") \
-        .set_defaults(func=cmd_config_check)
     register_config_actions(config, common)
     register_status(sub, common)
 

@@ -1,4 +1,4 @@
-"""``kioskctl config apply|rollback|diff`` and ``kioskctl status``: safe updates and diagnostics."""
+"""``kioskctl config check|apply|rollback|diff`` and ``kioskctl status``: checks, safe updates and diagnostics."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.cli.output import EXIT_CONFIG, emit
-from kiosk.config import ConfigError, KioskConfig, load_config
+from kiosk.config import SCHEMA_VERSION, ConfigError, KioskConfig, Migration, load_config
 from kiosk.config_store import Applied, ConfigStore
 from kiosk.diagnostics import recent_problems, status_report
 from kiosk.runtime import request_reload
@@ -63,6 +63,38 @@ def cmd_diff(args: argparse.Namespace, folder: Path) -> int:
     return 0
 
 
+def _older_file(config: KioskConfig, migration: Migration) -> tuple[dict[str, Any], list[str]]:
+    """What ``config check`` says about a file of an older schema version: as data and as lines."""
+    folder = config.source_dir
+    try:
+        diff, refused = ConfigStore(folder).diff(folder / migration.file), ""
+    except ConfigError as exc:
+        diff, refused = "", "; ".join(p.message for p in exc.problems)
+    data = {"file": migration.file, "schema_version": migration.version, "current_version": SCHEMA_VERSION,
+            "changes": list(migration.changes), "apply_diff": diff, "apply_refused": refused}
+    lines = [f"{migration.file}: schema_version {migration.version} (current: {SCHEMA_VERSION}), read as version "
+             f"{SCHEMA_VERSION} " + ("after these changes:" if migration.changes else "with no key changed")]
+    lines += [f"  - {change}" for change in migration.changes]
+    apply = f"`kioskctl config apply {folder} --config {folder}`"
+    if refused:
+        lines.append(f"  The file on disk is unchanged; {apply} refuses it: {refused}")
+    else:
+        lines.append(f"  The file on disk is unchanged; {apply} would write it at version {SCHEMA_VERSION}, "
+                     "comments kept:")
+        lines += [f"    {line}" for line in diff.splitlines()]
+    return data, lines
+
+
+def cmd_config_check(args: argparse.Namespace, config: KioskConfig) -> int:
+    older = [_older_file(config, m) for m in config.migrations]
+    groups, matters = len(config.services.groups), len(config.services.matters)
+    emit(args, {"ok": True, "dir": str(config.source_dir), "service_groups": groups, "matters": matters,
+                "schema_version": SCHEMA_VERSION, "older_files": [data for data, _ in older]},
+         "\n".join([f"OK: {config.source_dir} ({groups} service groups, {matters} matters)"]
+                   + [line for _, lines in older for line in lines]))
+    return 0
+
+
 def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
     from kiosk.assembly import LocalStore, printer_for
 
@@ -97,7 +129,10 @@ def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
 
 
 def register_config_actions(config_sub: Any, common: argparse.ArgumentParser) -> None:
-    """``config apply|rollback|diff``: they work on the folder even when its current files are broken."""
+    """``config check``, and ``config apply|rollback|diff``: these work on the folder even when its current files
+    are broken."""
+    config_sub.add_parser("check", parents=[common], help="validate kiosk.toml and services.toml") \
+        .set_defaults(func=cmd_config_check)
     apply = config_sub.add_parser("apply", parents=[common],
                                   help="validate FILE|DIR, keep the current version, swap it in, reload the app")
     apply.add_argument("source", help="a kiosk.toml or services.toml, or a folder with one or both")

@@ -10,6 +10,7 @@ import pytest
 from kiosk.cli import main as kioskctl
 from kiosk.config import ConfigError, load_config
 from kiosk.config_store import ConfigStore, config_version
+from tests.conftest import make_version_1
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config"
 
@@ -123,3 +124,39 @@ def test_kioskctl_config_apply_rollback_diff(deployed: Path, tmp_path: Path, cap
     (deployed / "services.toml").write_text("groups = 3\n", encoding="utf-8")
     assert kioskctl(["config", "rollback", "--config", str(deployed), "--json"]) == 0
     assert load_config(deployed).kiosk.kiosk.id == "K09"
+
+
+def test_apply_writes_an_older_file_at_the_current_version(deployed: Path, version_1_dir: Path) -> None:
+    store = ConfigStore(deployed)
+    make_version_1(deployed)
+    old = {name: (deployed / name).read_bytes() for name in ("kiosk.toml", "services.toml")}
+    # The deployed folder applied onto itself: the migrated files, comments kept, are the shipped ones.
+    store.apply(deployed)
+    for name in ("kiosk.toml", "services.toml"):
+        assert (deployed / name).read_bytes() == (SHIPPED / name).read_bytes()
+    assert load_config(deployed).migrations == ()
+    saved = store.history()[-1]
+    assert {name: (saved / name).read_bytes() for name in old} == old  # the old files are kept for rollback
+    # A candidate folder of version 1 is written at version 2 too.
+    store.apply(version_1_dir)
+    assert (deployed / "kiosk.toml").read_bytes() == (SHIPPED / "kiosk.toml").read_bytes()
+
+
+def test_diff_shows_the_migration(deployed: Path, version_1_dir: Path) -> None:
+    text = ConfigStore(version_1_dir).diff(version_1_dir)
+    assert '-workday_hours_from = "monday"' in text and '+workdays_use_hours_of = "monday"' in text
+    assert "+schema_version = 2" in text and "+++ new/services.toml" in text
+    assert ConfigStore(deployed).diff(version_1_dir) == ""  # the candidate migrated is what is deployed
+
+
+def test_an_older_file_that_cannot_be_rewritten_is_refused_with_what_to_change(deployed: Path, tmp_path: Path) -> None:
+    make_version_1(deployed)
+    quoted = _variant(tmp_path, "kiosk.toml", 'workday_hours_from = "monday"', '"workday_hours_from" = "monday"',
+                      source=deployed)
+    before = ConfigStore(deployed).version()
+    with pytest.raises(ConfigError) as refused:
+        ConfigStore(deployed).apply(quoted)
+    (problem,) = refused.value.problems
+    assert (problem.file, problem.key) == ("kiosk.toml", "schema_version")
+    assert "by hand" in problem.message and "workdays_use_hours_of" in problem.message
+    assert ConfigStore(deployed).version() == before

@@ -15,10 +15,9 @@ from drivers.printer.escpos import EscPosSettings, encode
 from drivers.printer.escpos_printer import EscPosPrinter
 from drivers.printer.serial import SerialSettings, SerialTransport, status_from_answers
 from kiosk.assembly import printer_for
-from kiosk.devices.printer import print_checked
 from kiosk.config import KioskConfig, load_config
 from kiosk.devices.document import Document
-from kiosk.devices.printer import CoverOpen, PaperOut, PrinterError, PrinterOffline, PrinterStatus
+from kiosk.devices.printer import CoverOpen, PaperOut, PrinterError, PrinterOffline, PrinterStatus, print_checked
 from kiosk.ticket import ticket_document
 
 from .decoder import decode
