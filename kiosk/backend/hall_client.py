@@ -19,46 +19,23 @@ import logging
 import ssl
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import requests
 from requests.adapters import HTTPAdapter
 
+import kiosk.hall.accounts  # noqa: F401  (registers the codes of the sign-in errors the server sends)
 from kiosk.config import ConfigError, Problem, validate_services
 from kiosk.errors import KioskError
-from kiosk.hall.accounts import AccountExists, Forbidden, InvalidAccount, NotSignedIn, SignInFailed, WrongWindow
-from kiosk.identity import Identity, InvalidIdNumber
+from kiosk.identity import Identity
 from kiosk.queue.appointments import Appointment, CheckIn
 from kiosk.queue.catalog import CatalogVersion, content_sha256
-from kiosk.queue.errors import (
-    AlreadyCheckedIn,
-    AlreadyRated,
-    AppointmentNotFound,
-    CatalogGroupsChanged,
-    CheckInTooEarly,
-    CheckInTooLate,
-    IdentityRequired,
-    InvalidPhone,
-    InvalidRecord,
-    NoCurrentTicket,
-    NoShowTooEarly,
-    NoTicketToday,
-    ProgressNotFound,
-    QueueClosed,
-    QuotaExhausted,
-    RatingNotFound,
-    SameGroup,
-    TicketLimitReached,
-    TicketNotFound,
-    UnknownGroup,
-    UnknownWindow,
-)
 from kiosk.queue.model import CallEvent, GroupStatus, Priority, Ticket, WindowState
 from kiosk.queue.progress import ProgressRecord
 from kiosk.queue.ratings import Rating
-from kiosk.queue.wire import CatalogOut, parse
+from kiosk.queue.wire import CatalogOut, error_from_detail, parse
 
 
 class HallUnreachable(KioskError):
@@ -94,28 +71,6 @@ log = logging.getLogger(__name__)
 _RETRY_STATUSES = frozenset({502, 503, 504})
 
 
-def _dt(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
-
-
-_SIMPLE: dict[str, type[KioskError]] = {cls.code: cls for cls in (
-    UnknownGroup, IdentityRequired, TicketNotFound, UnknownWindow, NoCurrentTicket, SameGroup, AppointmentNotFound,
-    InvalidRecord, ProgressNotFound, AlreadyRated, RatingNotFound, CatalogGroupsChanged, InvalidIdNumber,
-    NoTicketToday, InvalidPhone,
-    NotSignedIn, SignInFailed, Forbidden, WrongWindow, AccountExists, InvalidAccount)}
-
-_BUILDERS: dict[str, Callable[[dict[str, Any]], KioskError]] = {
-    QueueClosed.code: lambda d: QueueClosed(_dt(d.get("next_open"))),
-    QuotaExhausted.code: lambda d: QuotaExhausted(_dt(d.get("next_open"))),
-    TicketLimitReached.code: lambda d: TicketLimitReached(str(d.get("existing", ""))),
-    NoShowTooEarly.code: lambda d: NoShowTooEarly(int(d.get("recalls_needed", 1))),
-    AlreadyCheckedIn.code: lambda d: AlreadyCheckedIn(str(d.get("number", ""))),
-    CheckInTooEarly.code: lambda d: CheckInTooEarly(_dt(d["starts_at"]), _dt(d["opens_at"])),  # type: ignore[arg-type]
-    CheckInTooLate.code: lambda d: CheckInTooLate(_dt(d["starts_at"]), _dt(d["opens_at"])),  # type: ignore[arg-type]
-    ConfigError.code: lambda d: ConfigError([Problem("", "", str(p)) for p in d.get("problems", [])]),
-}
-
-
 def error_from_response(response: requests.Response) -> KioskError:
     """The typed error a hall-server error response stands for."""
     try:
@@ -126,16 +81,11 @@ def error_from_response(response: requests.Response) -> KioskError:
         return HallError(f"http_{response.status_code}", "大厅服务器返回了错误。", "The hall server answered with an error.",
                          response.status_code)
     code = str(body["code"])
-    raw = body.get("detail")
-    detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    if code in _BUILDERS:
-        try:
-            return _BUILDERS[code](detail)
-        except (KeyError, TypeError, ValueError):
-            pass
-    if code in _SIMPLE:
-        return _SIMPLE[code](str(detail.get("reason", "")) if detail else "")
-    return HallError(code, str(body.get("message", "")), str(body.get("message_en", "")), response.status_code)
+    try:
+        return error_from_detail(code, body.get("detail"))
+    except (KeyError, TypeError, ValueError):
+        # Not a class this client has (a newer server's, or invalid_request), or arguments that do not fit it.
+        return HallError(code, str(body.get("message", "")), str(body.get("message_en", "")), response.status_code)
 
 
 def _tls_reason(exc: BaseException) -> str:

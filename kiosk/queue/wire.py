@@ -5,16 +5,21 @@ shows without the service layer's tables (``EventOut``'s announcement, ``Progres
 The server returns them; the client turns the JSON back into the service types with ``parse``. So both ends
 have one definition of every field. Request bodies that are not service types are the small models here; the
 limits of every field (``kiosk.queue.limits``) are the database's.
+
+An error's body carries its ``code`` and, as ``detail``, the arguments it was built with (``error_detail``):
+the client builds the same ``KioskError`` class again from the registry of codes (``error_from_detail``).
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from kiosk.errors import KioskError, error_for_code
 from kiosk.queue.catalog import CatalogVersion
 from kiosk.queue.limits import NUMBER, WINDOW, Moment, OutboxKey, Slug, WindowId, text
 from kiosk.queue.model import CallEvent, EventKind, Priority, Ticket, WindowState
@@ -222,9 +227,30 @@ class UserIn(Body):
 
 
 class ErrorOut(BaseModel):
-    """Every error: a stable ``code`` and the message in Chinese (``message``) and English."""
+    """Every error: a stable ``code``, the message in Chinese (``message``) and English, and ``detail``: the
+    arguments of the ``KioskError`` (``error_detail``), or the problems of an invalid request."""
 
     code: str
     message: str
     message_en: str
     detail: Any = None
+
+
+def error_arguments(cls: type[KioskError]) -> tuple[tuple[str, Any], ...]:
+    """The parameters of ``cls.__init__`` and their types. Every error keeps its arguments as attributes of the
+    same names (``TicketLimitReached(existing)`` has ``.existing``), so they can be sent and built again."""
+    hints = get_type_hints(cls.__init__)
+    return tuple((name, hints[name]) for name in list(inspect.signature(cls.__init__).parameters)[1:])
+
+
+def error_detail(exc: KioskError) -> dict[str, Any]:
+    """The arguments ``exc`` was built with, as JSON: the ``detail`` of the hall server's error body."""
+    return {name: adapter(kind).dump_python(getattr(exc, name), mode="json") for name, kind in error_arguments(type(exc))}
+
+
+def error_from_detail(code: str, detail: Any) -> KioskError:
+    """The error class registered for ``code``, built with the arguments in ``detail`` (``error_detail``).
+    ``KeyError`` for a code no imported class has; ``TypeError`` or ``ValueError`` for a detail that does not fit."""
+    cls = error_for_code(code)
+    given = detail if isinstance(detail, dict) else {}
+    return cls(**{name: adapter(kind).validate_python(given[name]) for name, kind in error_arguments(cls) if name in given})
