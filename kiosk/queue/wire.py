@@ -54,6 +54,98 @@ def extend(cls: type[D], value: DataclassInstance, **extra: Any) -> D:
     return cls(**{f.name: extra[f.name] if f.name in extra else getattr(value, f.name) for f in fields(cls)})
 
 
+# -- responses besides the service types themselves --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WindowOut(WindowState):
+    """A window, and how often its current ticket was recalled (the clerk's page offers no-show after enough)."""
+
+    recalls: int = 0
+
+
+@dataclass(frozen=True)
+class EventOut(CallEvent):
+    """An event, with what the board announces for a call or a recall."""
+
+    text_zh: str = ""
+    text_en: str = ""
+
+    @classmethod
+    def of(cls, e: CallEvent) -> EventOut:
+        if e.kind not in (EventKind.CALL, EventKind.RECALL):
+            return extend(cls, e, text_zh="", text_en="")
+        return extend(cls, e, text_zh=f"请{e.number}号到{e.window}号窗口办理",
+                      text_en=f"Number {e.number}, please go to window {e.window}")
+
+
+@dataclass(frozen=True)
+class ProgressOut(ProgressRecord):
+    """A progress record with its stage's names (``extend(ProgressOut, record)``)."""
+
+    stage_zh: str = ""
+    stage_en: str = ""
+
+
+@dataclass(frozen=True)
+class RatingOut(Rating):
+    """A rating with its level's names."""
+
+    level_zh: str = ""
+    level_en: str = ""
+
+
+class CallOut(BaseModel):
+    """The result of "call next": the ticket called, or none when nobody is waiting."""
+
+    ticket: Ticket | None = None
+
+
+class CatalogOut(BaseModel):
+    """The newest catalogue when it is newer than the client's (``changed``), its content as published: the
+    client checks the checksum over exactly what was sent, before validating it as services.toml."""
+
+    version: int
+    changed: bool
+    sha256: str = ""
+    published_at: datetime | None = None
+    services: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, v: CatalogVersion | None, known: int) -> CatalogOut:
+        if v is None:
+            return cls(version=known, changed=False)
+        return cls(version=v.version, changed=True, sha256=v.sha256, published_at=v.published_at,
+                   services=v.services.model_dump(mode="json"))
+
+
+class LoginOut(BaseModel):
+    token: str
+    username: str
+    role: str
+    window: str | None
+    expires_at: datetime
+
+
+class DeviceOut(BaseModel):
+    device_id: str
+    role: str
+    token: str
+
+
+class ErrorOut(BaseModel):
+    """Every error: a stable ``code``, the message in Chinese (``message``) and English, and ``detail``: the
+    arguments of the ``KioskError`` (``error_detail``), or the problems of an invalid request."""
+
+    code: str
+    message: str
+    message_en: str
+    detail: Any = None
+
+
+# -- request bodies ----------------------------------------------------------------------------------------
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -78,13 +170,6 @@ class TicketImportIn(Body):
     id_masked: Annotated[str, text(18)] = ""
 
 
-@dataclass(frozen=True)
-class WindowOut(WindowState):
-    """A window, and how often its current ticket was recalled (the clerk's page offers no-show after enough)."""
-
-    recalls: int = 0
-
-
 class WindowGroupsIn(Body):
     groups: Annotated[list[Slug], Field(max_length=40)]
 
@@ -93,39 +178,10 @@ class TransferIn(Body):
     group_id: Slug
 
 
-class CallOut(BaseModel):
-    """The result of "call next": the ticket called, or none when nobody is waiting."""
-
-    ticket: Ticket | None = None
-
-
-@dataclass(frozen=True)
-class EventOut(CallEvent):
-    """An event, with what the board announces for a call or a recall."""
-
-    text_zh: str = ""
-    text_en: str = ""
-
-    @classmethod
-    def of(cls, e: CallEvent) -> EventOut:
-        if e.kind not in (EventKind.CALL, EventKind.RECALL):
-            return extend(cls, e, text_zh="", text_en="")
-        return extend(cls, e, text_zh=f"请{e.number}号到{e.window}号窗口办理",
-                         text_en=f"Number {e.number}, please go to window {e.window}")
-
-
 class LoginIn(Body):
     username: Annotated[str, text(32, 1)]
     password: Annotated[str, text(200, 1)]
     window: Annotated[str | None, Field(pattern=WINDOW)] = None
-
-
-class LoginOut(BaseModel):
-    token: str
-    username: str
-    role: str
-    window: str | None
-    expires_at: datetime
 
 
 class CheckInIn(Body):
@@ -144,14 +200,6 @@ class CheckInImportIn(Body):
 
 class ProgressPushIn(Body):
     records: Annotated[list[ProgressUpdate], Field(min_length=1, max_length=1000)]
-
-
-@dataclass(frozen=True)
-class ProgressOut(ProgressRecord):
-    """A progress record with its stage's names (``extend(ProgressOut, record)``)."""
-
-    stage_zh: str = ""
-    stage_en: str = ""
 
 
 class ProgressLookupIn(Body):
@@ -178,34 +226,8 @@ class RatingTicketIn(Body):
     id_number: Annotated[str, text(40)] = ""
 
 
-@dataclass(frozen=True)
-class RatingOut(Rating):
-    """A rating with its level's names."""
-
-    level_zh: str = ""
-    level_en: str = ""
-
-
 class FollowUpIn(Body):
     note: Annotated[str, text(500, 1)]
-
-
-class CatalogOut(BaseModel):
-    """The newest catalogue when it is newer than the client's (``changed``), its content as published: the
-    client checks the checksum over exactly what was sent, before validating it as services.toml."""
-
-    version: int
-    changed: bool
-    sha256: str = ""
-    published_at: datetime | None = None
-    services: dict[str, Any] | None = None
-
-    @classmethod
-    def of(cls, v: CatalogVersion | None, known: int) -> CatalogOut:
-        if v is None:
-            return cls(version=known, changed=False)
-        return cls(version=v.version, changed=True, sha256=v.sha256, published_at=v.published_at,
-                   services=v.services.model_dump(mode="json"))
 
 
 class DeviceIn(Body):
@@ -213,27 +235,11 @@ class DeviceIn(Body):
     role: Annotated[str, Field(pattern=r"^(kiosk|platform)$")] = "kiosk"
 
 
-class DeviceOut(BaseModel):
-    device_id: str
-    role: str
-    token: str
-
-
 class UserIn(Body):
     username: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")]
     role: Annotated[str, Field(pattern=r"^(clerk|manager)$")]
     password: Annotated[str, text(200, 8)]
     display_name: Annotated[str, text(64)] = ""
-
-
-class ErrorOut(BaseModel):
-    """Every error: a stable ``code``, the message in Chinese (``message``) and English, and ``detail``: the
-    arguments of the ``KioskError`` (``error_detail``), or the problems of an invalid request."""
-
-    code: str
-    message: str
-    message_en: str
-    detail: Any = None
 
 
 def error_arguments(cls: type[KioskError]) -> tuple[tuple[str, Any], ...]:
