@@ -17,6 +17,20 @@ class KioskError(Exception):
         super().__init__(detail or self.en)
         self.detail = detail
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        """Register a class that sets its own ``code`` (not one inheriting its parent's), refusing a code
+        that another class has: the hall client rebuilds errors from their codes (``error_for_code``)."""
+        super().__init_subclass__(**kwargs)
+        code = cls.__dict__.get("code")
+        if not isinstance(code, str):
+            return
+        known = _BY_CODE.get(code)
+        # The same class defined again (its module imported anew) replaces itself.
+        if known is not None and (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise TypeError(f"error code {code!r} of {cls.__module__}.{cls.__qualname__} is already "
+                            f"{known.__module__}.{known.__qualname__}'s")
+        _BY_CODE[code] = cls
+
     def message(self, lang: str = "zh") -> str:
         """The citizen-facing message in ``lang`` ("zh" or "en")."""
         return self.zh if lang == "zh" else self.en
@@ -24,3 +38,11 @@ class KioskError(Exception):
     def bilingual(self) -> str:
         """Both messages, Chinese first, for printing and logs."""
         return f"{self.message('zh')} / {self.message('en')}"
+
+
+_BY_CODE: dict[str, type[KioskError]] = {KioskError.code: KioskError}
+
+
+def error_for_code(code: str) -> type[KioskError]:
+    """The class registered for ``code`` (its module must have been imported); ``KeyError`` if none is."""
+    return _BY_CODE[code]

@@ -19,56 +19,23 @@ import logging
 import ssl
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import requests
 from requests.adapters import HTTPAdapter
 
+import kiosk.hall.accounts  # noqa: F401  (registers the codes of the sign-in errors the server sends)
 from kiosk.config import ConfigError, Problem, validate_services
 from kiosk.errors import KioskError
-from kiosk.hall.accounts import AccountExists, Forbidden, InvalidAccount, NotSignedIn, SignInFailed, WrongWindow
-from kiosk.identity import Identity, InvalidIdNumber
-from kiosk.queue.appointments import Appointment, AppointmentStatus, CheckIn
+from kiosk.identity import Identity
+from kiosk.queue.appointments import Appointment, CheckIn
 from kiosk.queue.catalog import CatalogVersion, content_sha256
-from kiosk.queue.errors import (
-    AlreadyCheckedIn,
-    AlreadyRated,
-    AppointmentNotFound,
-    CatalogGroupsChanged,
-    CheckInTooEarly,
-    CheckInTooLate,
-    IdentityRequired,
-    InvalidPhone,
-    InvalidRecord,
-    NoCurrentTicket,
-    NoShowTooEarly,
-    NoTicketToday,
-    ProgressNotFound,
-    QueueClosed,
-    QuotaExhausted,
-    RatingNotFound,
-    SameGroup,
-    TicketLimitReached,
-    TicketNotFound,
-    UnknownGroup,
-    UnknownWindow,
-)
 from kiosk.queue.model import CallEvent, GroupStatus, Priority, Ticket, WindowState
 from kiosk.queue.progress import ProgressRecord
 from kiosk.queue.ratings import Rating
-from kiosk.queue.wire import (
-    AppointmentOut,
-    CatalogOut,
-    CheckInOut,
-    EventOut,
-    GroupStatusOut,
-    ProgressOut,
-    RatingOut,
-    TicketOut,
-    WindowOut,
-)
+from kiosk.queue.wire import CatalogOut, error_from_detail, parse
 
 
 class HallUnreachable(KioskError):
@@ -104,28 +71,6 @@ log = logging.getLogger(__name__)
 _RETRY_STATUSES = frozenset({502, 503, 504})
 
 
-def _dt(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
-
-
-_SIMPLE: dict[str, type[KioskError]] = {cls.code: cls for cls in (
-    UnknownGroup, IdentityRequired, TicketNotFound, UnknownWindow, NoCurrentTicket, SameGroup, AppointmentNotFound,
-    InvalidRecord, ProgressNotFound, AlreadyRated, RatingNotFound, CatalogGroupsChanged, InvalidIdNumber,
-    NoTicketToday, InvalidPhone,
-    NotSignedIn, SignInFailed, Forbidden, WrongWindow, AccountExists, InvalidAccount)}
-
-_BUILDERS: dict[str, Callable[[dict[str, Any]], KioskError]] = {
-    QueueClosed.code: lambda d: QueueClosed(_dt(d.get("next_open"))),
-    QuotaExhausted.code: lambda d: QuotaExhausted(_dt(d.get("next_open"))),
-    TicketLimitReached.code: lambda d: TicketLimitReached(str(d.get("existing", ""))),
-    NoShowTooEarly.code: lambda d: NoShowTooEarly(int(d.get("recalls_needed", 1))),
-    AlreadyCheckedIn.code: lambda d: AlreadyCheckedIn(str(d.get("number", ""))),
-    CheckInTooEarly.code: lambda d: CheckInTooEarly(_dt(d["starts_at"]), _dt(d["opens_at"])),  # type: ignore[arg-type]
-    CheckInTooLate.code: lambda d: CheckInTooLate(_dt(d["starts_at"]), _dt(d["opens_at"])),  # type: ignore[arg-type]
-    ConfigError.code: lambda d: ConfigError([Problem("", "", str(p)) for p in d.get("problems", [])]),
-}
-
-
 def error_from_response(response: requests.Response) -> KioskError:
     """The typed error a hall-server error response stands for."""
     try:
@@ -136,16 +81,11 @@ def error_from_response(response: requests.Response) -> KioskError:
         return HallError(f"http_{response.status_code}", "大厅服务器返回了错误。", "The hall server answered with an error.",
                          response.status_code)
     code = str(body["code"])
-    raw = body.get("detail")
-    detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    if code in _BUILDERS:
-        try:
-            return _BUILDERS[code](detail)
-        except (KeyError, TypeError, ValueError):
-            pass
-    if code in _SIMPLE:
-        return _SIMPLE[code](str(detail.get("reason", "")) if detail else "")
-    return HallError(code, str(body.get("message", "")), str(body.get("message_en", "")), response.status_code)
+    try:
+        return error_from_detail(code, body.get("detail"))
+    except (KeyError, TypeError, ValueError):
+        # Not a class this client has (a newer server's, or invalid_request), or arguments that do not fit it.
+        return HallError(code, str(body.get("message", "")), str(body.get("message_en", "")), response.status_code)
 
 
 def _tls_reason(exc: BaseException) -> str:
@@ -270,46 +210,39 @@ class HallClient:
         if identity is not None:
             body["id_number"] = identity.id_number  # the server keeps only its hash and masked form
         # One key for this ticket, sent with every retry: the server never issues a second ticket for it.
-        return TicketOut.model_validate(self._request("POST", "/tickets", json=body,
-                                                      idempotency_key=uuid.uuid4().hex)).ticket()
+        return parse(Ticket, self._request("POST", "/tickets", json=body, idempotency_key=uuid.uuid4().hex))
 
     def import_ticket(self, payload: dict[str, Any]) -> Ticket:
         """Hand over a ticket issued offline (``TicketImportIn`` fields); idempotent by ``payload["key"]``."""
-        return TicketOut.model_validate(self._request("POST", "/tickets/import", json=payload,
-                                                      idempotency_key=str(payload["key"]))).ticket()
+        return parse(Ticket, self._request("POST", "/tickets/import", json=payload, idempotency_key=str(payload["key"])))
 
     def status(self, group_id: str) -> GroupStatus:
-        return GroupStatusOut.model_validate(self._request("GET", f"/groups/{group_id}")).status()
+        return parse(GroupStatus, self._request("GET", f"/groups/{group_id}"))
 
     def statuses(self) -> list[GroupStatus]:
-        return [GroupStatusOut.model_validate(s).status() for s in self._request("GET", "/groups")]
+        return [parse(GroupStatus, s) for s in self._request("GET", "/groups")]
 
     def ticket(self, number: str, day: date | None = None) -> Ticket:
         params = {"day": day.isoformat()} if day else None
-        return TicketOut.model_validate(self._request("GET", f"/tickets/{number}", params=params)).ticket()
+        return parse(Ticket, self._request("GET", f"/tickets/{number}", params=params))
 
     # -- WindowService ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _window(data: Any) -> WindowState:
-        w = WindowOut.model_validate(data)
-        return WindowState(w.window, tuple(w.groups), w.changed, w.current.ticket() if w.current else None)
-
     def windows(self) -> list[WindowState]:
-        return [self._window(w) for w in self._request("GET", "/windows")]
+        return [parse(WindowState, w) for w in self._request("GET", "/windows")]
 
     def window(self, window: str) -> WindowState:
-        return self._window(self._request("GET", f"/windows/{window}"))
+        return parse(WindowState, self._request("GET", f"/windows/{window}"))
 
     def set_window_groups(self, window: str, group_ids: Sequence[str], by: str = "") -> WindowState:
-        return self._window(self._request("PUT", f"/windows/{window}/groups", json={"groups": list(group_ids)}))
+        return parse(WindowState, self._request("PUT", f"/windows/{window}/groups", json={"groups": list(group_ids)}))
 
     def call_window(self, window: str) -> Ticket | None:
-        data = self._request("POST", f"/windows/{window}/call")
-        return TicketOut.model_validate(data["ticket"]).ticket() if data.get("ticket") else None
+        called = self._request("POST", f"/windows/{window}/call")["ticket"]
+        return parse(Ticket, called) if called else None
 
     def _window_action(self, window: str, action: str, body: Any = None) -> Ticket:
-        return TicketOut.model_validate(self._request("POST", f"/windows/{window}/{action}", json=body)).ticket()
+        return parse(Ticket, self._request("POST", f"/windows/{window}/{action}", json=body))
 
     def recall(self, window: str) -> Ticket:
         return self._window_action(window, "recall")
@@ -323,45 +256,34 @@ class HallClient:
     def transfer(self, window: str, group_id: str) -> Ticket:
         return self._window_action(window, "transfer", {"group_id": group_id})
 
-    @staticmethod
-    def _event(data: Any) -> CallEvent:
-        e = EventOut.model_validate(data)
-        return CallEvent(e.id, e.at, e.kind, e.number, e.group_id, e.window, e.detail)
-
     def events_since(self, after_id: int, limit: int = 100) -> list[CallEvent]:
-        return [self._event(e) for e in self._request("GET", "/events", params={"after": after_id, "limit": limit})]
+        return [parse(CallEvent, e) for e in self._request("GET", "/events", params={"after": after_id, "limit": limit})]
 
     def recent_calls(self, limit: int) -> list[CallEvent]:
-        return [self._event(e) for e in self._request("GET", "/calls/recent", params={"limit": limit})]
+        return [parse(CallEvent, e) for e in self._request("GET", "/calls/recent", params={"limit": limit})]
 
     # -- appointments, progress, ratings, catalogue ----------------------------------------------
 
-    @staticmethod
-    def _appointment(a: AppointmentOut) -> Appointment:
-        return Appointment(a.code, a.group_id, a.matter_id, a.day, a.starts_at, a.ends_at, a.id_masked, a.name_masked,
-                           AppointmentStatus(a.status), a.ticket_number, a.source)
-
     def check_in(self, code: str = "", identity: Identity | None = None) -> CheckIn:
         body = {"code": code, "id_number": identity.id_number if identity else ""}
-        out = CheckInOut.model_validate(self._request("POST", "/appointments/check-in", json=body))
-        return CheckIn(self._appointment(out.appointment), out.ticket.ticket())
+        return parse(CheckIn, self._request("POST", "/appointments/check-in", json=body))
 
     def by_receipt(self, receipt_no: str) -> ProgressRecord:
-        return ProgressOut.model_validate(self._request("GET", f"/progress/{receipt_no}")).record()
+        return parse(ProgressRecord, self._request("GET", f"/progress/{receipt_no}"))
 
     def by_identity(self, identity: Identity) -> list[ProgressRecord]:
         data = self._request("POST", "/progress/lookup", json={"id_number": identity.id_number})
-        return [ProgressOut.model_validate(p).record() for p in data]
+        return [parse(ProgressRecord, p) for p in data]
 
     def submit(self, level: int, number: str = "", comment: str = "", window: str = "", kiosk_id: str = "",
                reasons: Iterable[str] = (), phone: str = "") -> Rating:
         """``kiosk_id`` is the server's name for this kiosk's token; the argument only keeps the interface."""
         body = {"level": level, "number": number, "comment": comment, "window": window, "reasons": list(reasons),
                 "phone": phone}
-        return RatingOut.model_validate(self._request("POST", "/ratings", json=body)).rating()
+        return parse(Rating, self._request("POST", "/ratings", json=body))
 
     def catalog(self, known_version: int = 0) -> CatalogVersion | None:
-        out = CatalogOut.model_validate(self._request("GET", "/catalog", params={"known_version": known_version}))
+        out = parse(CatalogOut, self._request("GET", "/catalog", params={"known_version": known_version}))
         if not out.changed or out.services is None or out.published_at is None:
             return None
         # Checked as sent (before any model may reorder or fill in fields), then validated as services.toml is.
@@ -372,10 +294,10 @@ class HallClient:
 
     def rateable_ticket(self, number: str = "", identity: Identity | None = None) -> Ticket:
         body = {"number": number, "id_number": identity.id_number if identity else ""}
-        return TicketOut.model_validate(self._request("POST", "/ratings/ticket", json=body)).ticket()
+        return parse(Ticket, self._request("POST", "/ratings/ticket", json=body))
 
     def serving(self) -> list[Ticket]:
-        return [TicketOut.model_validate(t).ticket() for t in self._request("GET", "/serving")]
+        return [parse(Ticket, t) for t in self._request("GET", "/serving")]
 
     # -- a hall kiosk's outbox (issue 7) ---------------------------------------------------------
 
@@ -385,19 +307,16 @@ class HallClient:
 
     def import_rating(self, payload: dict[str, Any]) -> Rating:
         """Store a rating (``RatingIn`` fields with ``key`` and ``at``); idempotent by ``payload["key"]``."""
-        return RatingOut.model_validate(self._request("POST", "/ratings", json=payload,
-                                                      idempotency_key=str(payload["key"]))).rating()
+        return parse(Rating, self._request("POST", "/ratings", json=payload, idempotency_key=str(payload["key"])))
 
     def import_check_in(self, payload: dict[str, Any]) -> CheckIn:
         """Hand over a check-in made offline (``CheckInImportIn`` fields); idempotent by ``payload["key"]``."""
-        out = CheckInOut.model_validate(self._request("POST", "/appointments/check-in/import", json=payload,
-                                                      idempotency_key=str(payload["key"])))
-        return CheckIn(self._appointment(out.appointment), out.ticket.ticket())
+        return parse(CheckIn, self._request("POST", "/appointments/check-in/import", json=payload,
+                                            idempotency_key=str(payload["key"])))
 
     def appointments_on(self, day: date) -> list[Appointment]:
         """A day's appointments (a kiosk keeps today's for checking in by code while the hall is down)."""
-        return [self._appointment(AppointmentOut.model_validate(a))
-                for a in self._request("GET", "/appointments", params={"day": day.isoformat()})]
+        return [parse(Appointment, a) for a in self._request("GET", "/appointments", params={"day": day.isoformat()})]
 
 
 if TYPE_CHECKING:  # mypy checks that the client keeps the service layer's interfaces

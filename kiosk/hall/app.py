@@ -25,31 +25,24 @@ from kiosk.config import KioskConfig
 from kiosk.hall.accounts import AccountStore, Forbidden, Principal, Role, WrongWindow
 from kiosk.hall.errors import install_error_handlers
 from kiosk.identity import Identity
-from kiosk.queue.appointments import NewAppointment
+from kiosk.queue.appointments import Appointment, CheckIn, ImportResult, NewAppointment
 from kiosk.queue.errors import InvalidRecord
-from kiosk.queue.figures import figures_csv
-from kiosk.queue.progress import ProgressUpdate
+from kiosk.queue.figures import HallFigures, figures_csv
+from kiosk.queue.limits import NUMBER, SLUG, WINDOW, Day
+from kiosk.queue.model import GroupStatus, Ticket, WindowState
+from kiosk.queue.progress import UpsertResult
+from kiosk.queue.ratings import Rating
 from kiosk.queue.suite import ServiceSuite
 from kiosk.queue.wire import (
-    NUMBER,
-    SLUG,
-    WINDOW,
-    AppointmentIn,
-    AppointmentOut,
     CallOut,
     CatalogOut,
     CheckInImportIn,
     CheckInIn,
-    CheckInOut,
-    Day,
     DeviceIn,
     DeviceOut,
     ErrorOut,
     EventOut,
-    FiguresOut,
     FollowUpIn,
-    GroupStatusOut,
-    ImportOut,
     IssueIn,
     LoginIn,
     LoginOut,
@@ -60,12 +53,12 @@ from kiosk.queue.wire import (
     RatingOut,
     RatingTicketIn,
     TicketImportIn,
-    TicketOut,
     TransferIn,
     UserIn,
     WindowGroupsIn,
     WindowOut,
-    upsert_out,
+    adapter,
+    extend,
 )
 
 COOKIE = "hall_session"
@@ -177,86 +170,82 @@ def api_router(ctx: HallContext) -> APIRouter:
 
     # -- queue -----------------------------------------------------------------------------------
 
-    @r.get("/groups", response_model=list[GroupStatusOut], tags=["queue"])
-    def groups(_who: Annotated[Principal, anyone]) -> list[GroupStatusOut]:
-        return [GroupStatusOut.of(s) for s in queue.statuses()]
+    @r.get("/groups", response_model=list[GroupStatus], tags=["queue"])
+    def groups(_who: Annotated[Principal, anyone]) -> list[GroupStatus]:
+        return queue.statuses()
 
-    @r.get("/groups/{group_id}", response_model=GroupStatusOut, tags=["queue"])
-    def group(group_id: Annotated[str, Path(pattern=SLUG)], _who: Annotated[Principal, anyone]) -> GroupStatusOut:
-        return GroupStatusOut.of(queue.status(group_id))
+    @r.get("/groups/{group_id}", response_model=GroupStatus, tags=["queue"])
+    def group(group_id: Annotated[str, Path(pattern=SLUG)], _who: Annotated[Principal, anyone]) -> GroupStatus:
+        return queue.status(group_id)
 
-    @r.post("/tickets", response_model=TicketOut, status_code=201, tags=["queue"])
+    @r.post("/tickets", response_model=Ticket, status_code=201, tags=["queue"])
     def issue(body: IssueIn, who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)],
               idempotency_key: Annotated[str | None, Header(min_length=8, max_length=64,
-                                                            pattern=r"^[A-Za-z0-9_-]+$")] = None) -> TicketOut:
+                                                            pattern=r"^[A-Za-z0-9_-]+$")] = None) -> Ticket:
         """Issue a number. With an ``Idempotency-Key`` header, the same key again (a retry after a lost answer)
         returns the ticket issued for it the first time, never a second one."""
         identity = Identity.from_id_number(body.id_number, source="hall") if body.id_number else None
-        return TicketOut.of(queue.issue(body.group_id, identity, body.priority,
-                                        kiosk_id=who.name[:16] if who.device else "",
-                                        request_key=idempotency_key or ""))
+        return queue.issue(body.group_id, identity, body.priority, kiosk_id=who.name[:16] if who.device else "",
+                           request_key=idempotency_key or "")
 
-    @r.post("/tickets/import", response_model=TicketOut, tags=["queue"])
-    def import_ticket(body: TicketImportIn, who: Annotated[Principal, allow(Role.KIOSK)]) -> TicketOut:
+    @r.post("/tickets/import", response_model=Ticket, tags=["queue"])
+    def import_ticket(body: TicketImportIn, who: Annotated[Principal, allow(Role.KIOSK)]) -> Ticket:
         """A kiosk hands over a ticket it issued offline; the same key again returns the same ticket."""
-        return TicketOut.of(queue.import_ticket(
+        return queue.import_ticket(
             body.key, who.name[:16], number=body.number, group_id=body.group_id, series=body.series, seq=body.seq,
-            priority=body.priority, issued_at=body.issued_at, id_masked=body.id_masked))
+            priority=body.priority, issued_at=body.issued_at, id_masked=body.id_masked)
 
-    @r.get("/tickets/{number}", response_model=TicketOut, tags=["queue"])
+    @r.get("/tickets/{number}", response_model=Ticket, tags=["queue"])
     def ticket(number: Annotated[str, Path(pattern=NUMBER)], _who: Annotated[Principal, anyone],
-               day: Day | None = None) -> TicketOut:
-        return TicketOut.of(queue.ticket(number, day))
+               day: Day | None = None) -> Ticket:
+        return queue.ticket(number, day)
 
-    @r.get("/serving", response_model=list[TicketOut], tags=["queue"])
-    def serving(_who: Annotated[Principal, anyone]) -> list[TicketOut]:
+    @r.get("/serving", response_model=list[Ticket], tags=["queue"])
+    def serving(_who: Annotated[Principal, anyone]) -> list[Ticket]:
         """Tickets at a window now (called, not finished), one per window, latest call first."""
-        return [TicketOut.of(t) for t in queue.serving()]
+        return queue.serving()
 
     # -- windows ---------------------------------------------------------------------------------
 
-    def window_out(window: str) -> WindowOut:
-        state = queue.window(window)
-        return WindowOut.of(state, queue.recalls(state.current.number) if state.current else 0)
+    def window_out(state: WindowState) -> WindowOut:
+        return extend(WindowOut, state, recalls=queue.recalls(state.current.number) if state.current else 0)
 
     @r.get("/windows", response_model=list[WindowOut], tags=["windows"])
     def windows(_who: Annotated[Principal, staff]) -> list[WindowOut]:
-        return [WindowOut.of(w, queue.recalls(w.current.number) if w.current else 0) for w in queue.windows()]
+        return [window_out(w) for w in queue.windows()]
 
     @r.get("/windows/{window}", response_model=WindowOut, tags=["windows"])
     def window(window: WindowPath, _who: Annotated[Principal, staff]) -> WindowOut:
-        return window_out(window)
+        return window_out(queue.window(window))
 
     @r.put("/windows/{window}/groups", response_model=WindowOut, tags=["windows"])
     def set_groups(window: WindowPath, body: WindowGroupsIn, who: Annotated[Principal, manager]) -> WindowOut:
-        queue.set_window_groups(window, body.groups, by=who.name)
-        return window_out(window)
+        return window_out(queue.set_window_groups(window, body.groups, by=who.name))
 
     @r.post("/windows/{window}/call", response_model=CallOut, tags=["windows"])
     def call(window: WindowPath, who: Annotated[Principal, staff]) -> CallOut:
         at_window(who, window)
-        called = queue.call_window(window)
-        return CallOut(ticket=TicketOut.of(called) if called else None)
+        return CallOut(ticket=queue.call_window(window))
 
-    @r.post("/windows/{window}/recall", response_model=TicketOut, tags=["windows"])
-    def recall(window: WindowPath, who: Annotated[Principal, staff]) -> TicketOut:
+    @r.post("/windows/{window}/recall", response_model=Ticket, tags=["windows"])
+    def recall(window: WindowPath, who: Annotated[Principal, staff]) -> Ticket:
         at_window(who, window)
-        return TicketOut.of(queue.recall(window))
+        return queue.recall(window)
 
-    @r.post("/windows/{window}/no-show", response_model=TicketOut, tags=["windows"])
-    def no_show(window: WindowPath, who: Annotated[Principal, staff]) -> TicketOut:
+    @r.post("/windows/{window}/no-show", response_model=Ticket, tags=["windows"])
+    def no_show(window: WindowPath, who: Annotated[Principal, staff]) -> Ticket:
         at_window(who, window)
-        return TicketOut.of(queue.no_show(window))
+        return queue.no_show(window)
 
-    @r.post("/windows/{window}/serve", response_model=TicketOut, tags=["windows"])
-    def serve(window: WindowPath, who: Annotated[Principal, staff]) -> TicketOut:
+    @r.post("/windows/{window}/serve", response_model=Ticket, tags=["windows"])
+    def serve(window: WindowPath, who: Annotated[Principal, staff]) -> Ticket:
         at_window(who, window)
-        return TicketOut.of(queue.serve(window))
+        return queue.serve(window)
 
-    @r.post("/windows/{window}/transfer", response_model=TicketOut, tags=["windows"])
-    def transfer(window: WindowPath, body: TransferIn, who: Annotated[Principal, staff]) -> TicketOut:
+    @r.post("/windows/{window}/transfer", response_model=Ticket, tags=["windows"])
+    def transfer(window: WindowPath, body: TransferIn, who: Annotated[Principal, staff]) -> Ticket:
         at_window(who, window)
-        return TicketOut.of(queue.transfer(window, body.group_id))
+        return queue.transfer(window, body.group_id)
 
     # -- board -----------------------------------------------------------------------------------
 
@@ -281,90 +270,91 @@ def api_router(ctx: HallContext) -> APIRouter:
 
     # -- appointments ----------------------------------------------------------------------------
 
-    @r.post("/appointments", response_model=AppointmentOut, status_code=201, tags=["appointments"])
-    def create_appointment(body: AppointmentIn,
-                           who: Annotated[Principal, allow(Role.MANAGER, Role.PLATFORM)]) -> AppointmentOut:
-        new = NewAppointment(group_id=body.group_id, starts_at=body.starts_at, ends_at=body.ends_at, code=body.code,
-                             matter_id=body.matter_id, id_number=body.id_number, name=body.name)
-        return AppointmentOut.of(suite.appointments.create(new, source=who.role.value))
+    @r.post("/appointments", response_model=Appointment, status_code=201, tags=["appointments"])
+    def create_appointment(body: NewAppointment,
+                           who: Annotated[Principal, allow(Role.MANAGER, Role.PLATFORM)]) -> Appointment:
+        return suite.appointments.create(body, source=who.role.value)
 
-    @r.get("/appointments", response_model=list[AppointmentOut], tags=["appointments"])
+    @r.get("/appointments", response_model=list[Appointment], tags=["appointments"])
     def list_appointments(_who: Annotated[Principal, allow(Role.MANAGER, Role.KIOSK)],
-                          day: Day | None = None) -> list[AppointmentOut]:
+                          day: Day | None = None) -> list[Appointment]:
         """A day's appointments; kiosks keep a copy of today's to check in by code while the hall is down."""
-        return [AppointmentOut.of(a) for a in suite.appointments.on_day(day or queue.business_day())]
+        return suite.appointments.on_day(day or queue.business_day())
 
-    @r.post("/appointments/import", response_model=ImportOut, tags=["appointments"], openapi_extra=_CSV_BODY)
-    async def import_appointments(request: Request, _who: Annotated[Principal, manager]) -> ImportOut:
+    @r.post("/appointments/import", response_model=ImportResult, tags=["appointments"], openapi_extra=_CSV_BODY)
+    async def import_appointments(request: Request, _who: Annotated[Principal, manager]) -> ImportResult:
         text = await _csv_text(request)
-        result = await run_in_threadpool(suite.appointments.import_csv, text)
-        return ImportOut(stored=result.stored, problems=list(result.problems))
+        return await run_in_threadpool(suite.appointments.import_csv, text)
 
-    @r.post("/appointments/check-in", response_model=CheckInOut, tags=["appointments"])
-    def check_in(body: CheckInIn, _who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)]) -> CheckInOut:
+    @r.post("/appointments/check-in", response_model=CheckIn, tags=["appointments"])
+    def check_in(body: CheckInIn, _who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)]) -> CheckIn:
         identity = Identity.from_id_number(body.id_number, source="hall") if body.id_number else None
-        return CheckInOut.of(suite.appointments.check_in(body.code, identity))
+        return suite.appointments.check_in(body.code, identity)
 
-    @r.post("/appointments/check-in/import", response_model=CheckInOut, tags=["appointments"])
-    def import_check_in(body: CheckInImportIn, who: Annotated[Principal, allow(Role.KIOSK)]) -> CheckInOut:
+    @r.post("/appointments/check-in/import", response_model=CheckIn, tags=["appointments"])
+    def import_check_in(body: CheckInImportIn, who: Annotated[Principal, allow(Role.KIOSK)]) -> CheckIn:
         """A kiosk hands over a check-in it made offline, after the ticket it issued for it: the appointment is
         linked to that ticket. The same key again returns the same check-in; a refusal (unknown code, checked
         in already, outside the check-in window at the time) leaves the ticket an ordinary one."""
-        return CheckInOut.of(suite.appointments.import_check_in(body.key, who.name[:16], code=body.code,
-                                                                number=body.number, checked_in_at=body.checked_in_at))
+        return suite.appointments.import_check_in(body.key, who.name[:16], code=body.code, number=body.number,
+                                                  checked_in_at=body.checked_in_at)
 
-    @r.post("/appointments/{code}/cancel", response_model=AppointmentOut, tags=["appointments"])
+    @r.post("/appointments/{code}/cancel", response_model=Appointment, tags=["appointments"])
     def cancel_appointment(code: Annotated[str, Path(max_length=32, pattern=r"^[^\x00/]+$")],
-                           _who: Annotated[Principal, allow(Role.MANAGER, Role.PLATFORM)]) -> AppointmentOut:
-        return AppointmentOut.of(suite.appointments.cancel(code))
+                           _who: Annotated[Principal, allow(Role.MANAGER, Role.PLATFORM)]) -> Appointment:
+        return suite.appointments.cancel(code)
 
     # -- progress --------------------------------------------------------------------------------
 
-    @r.put("/progress", response_model=ImportOut, tags=["progress"])
-    def push_progress(body: ProgressPushIn, _who: Annotated[Principal, allow(Role.PLATFORM, Role.MANAGER)]) -> ImportOut:
-        return upsert_out(suite.progress.upsert([ProgressUpdate(**p.model_dump()) for p in body.records]))
+    @r.put("/progress", response_model=UpsertResult, tags=["progress"])
+    def push_progress(body: ProgressPushIn,
+                      _who: Annotated[Principal, allow(Role.PLATFORM, Role.MANAGER)]) -> UpsertResult:
+        return suite.progress.upsert(body.records)
 
-    @r.post("/progress/import", response_model=ImportOut, tags=["progress"], openapi_extra=_CSV_BODY)
-    async def import_progress(request: Request, _who: Annotated[Principal, manager]) -> ImportOut:
+    @r.post("/progress/import", response_model=UpsertResult, tags=["progress"], openapi_extra=_CSV_BODY)
+    async def import_progress(request: Request, _who: Annotated[Principal, manager]) -> UpsertResult:
         text = await _csv_text(request)
-        return upsert_out(await run_in_threadpool(suite.progress.import_csv, text))
+        return await run_in_threadpool(suite.progress.import_csv, text)
 
     @r.get("/progress/{receipt_no}", response_model=ProgressOut, tags=["progress"])
     def progress(receipt_no: Annotated[str, Path(max_length=40, pattern=r"^[^\x00/]+$")],
                  _who: Annotated[Principal, anyone]) -> ProgressOut:
-        return ProgressOut.of(suite.progress.by_receipt(receipt_no))
+        return extend(ProgressOut, suite.progress.by_receipt(receipt_no))
 
     @r.post("/progress/lookup", response_model=list[ProgressOut], tags=["progress"])
     def progress_lookup(body: ProgressLookupIn,
                         _who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)]) -> list[ProgressOut]:
         identity = Identity.from_id_number(body.id_number, source="hall")
-        return [ProgressOut.of(p) for p in suite.progress.by_identity(identity)]
+        return [extend(ProgressOut, p) for p in suite.progress.by_identity(identity)]
 
     # -- ratings ---------------------------------------------------------------------------------
+
+    def rating_out(rating: Rating) -> RatingOut:
+        return extend(RatingOut, rating, level_zh=rating.level.zh, level_en=rating.level.en)
 
     @r.post("/ratings", response_model=RatingOut, status_code=201, tags=["ratings"])
     def rate(body: RatingIn, who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)]) -> RatingOut:
         """Store a rating. A kiosk's outbox sends ``key`` (the same key again returns the rating stored the first
         time) and ``at``, when the citizen rated."""
-        return RatingOut.of(suite.ratings.submit(body.level, body.number, body.comment, body.window,
-                                                 kiosk_id=who.name if who.device else "", reasons=body.reasons,
-                                                 phone=body.phone, key=body.key, at=body.at))
+        return rating_out(suite.ratings.submit(body.level, body.number, body.comment, body.window,
+                                               kiosk_id=who.name if who.device else "", reasons=body.reasons,
+                                               phone=body.phone, key=body.key, at=body.at))
 
-    @r.post("/ratings/ticket", response_model=TicketOut, tags=["ratings"])
-    def rateable_ticket(body: RatingTicketIn, _who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)]) -> TicketOut:
+    @r.post("/ratings/ticket", response_model=Ticket, tags=["ratings"])
+    def rateable_ticket(body: RatingTicketIn, _who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)]) -> Ticket:
         """Today's ticket about to be rated, by number or by ID card (the person's most recent); 409
         ``already_rated`` when it has been rated."""
         identity = Identity.from_id_number(body.id_number, source="hall") if body.id_number else None
-        return TicketOut.of(suite.ratings.rateable_ticket(body.number, identity))
+        return suite.ratings.rateable_ticket(body.number, identity)
 
     @r.get("/ratings/bad", response_model=list[RatingOut], tags=["ratings"])
     def bad_ratings(_who: Annotated[Principal, manager], include_done: bool = False) -> list[RatingOut]:
-        return [RatingOut.of(x) for x in suite.ratings.bad(open_only=not include_done)]
+        return [rating_out(x) for x in suite.ratings.bad(open_only=not include_done)]
 
     @r.post("/ratings/{rating_id}/follow-up", response_model=RatingOut, tags=["ratings"])
     def follow_up(rating_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: FollowUpIn,
                   who: Annotated[Principal, manager]) -> RatingOut:
-        return RatingOut.of(suite.ratings.follow_up(rating_id, body.note, who.name))
+        return rating_out(suite.ratings.follow_up(rating_id, body.note, who.name))
 
     # -- catalogue and figures -------------------------------------------------------------------
 
@@ -377,9 +367,9 @@ def api_router(ctx: HallContext) -> APIRouter:
     def update_catalog(body: Annotated[dict[str, Any], Body()], who: Annotated[Principal, manager]) -> CatalogOut:
         return CatalogOut.of(suite.catalog.update(body, by=who.name), 0)
 
-    @r.get("/figures", response_model=FiguresOut, tags=["figures"])
-    def figures(_who: Annotated[Principal, manager], day: Day | None = None) -> FiguresOut:
-        return FiguresOut.of(suite.figures(day))
+    @r.get("/figures", response_model=HallFigures, tags=["figures"])
+    def figures(_who: Annotated[Principal, manager], day: Day | None = None) -> HallFigures:
+        return suite.figures(day)
 
     @r.get("/figures.csv", tags=["figures"], response_class=Response,
            responses={200: {"content": {"text/csv": {}}}})
@@ -429,7 +419,8 @@ async def _event_stream(ctx: HallContext, request: Request, after: int | None) -
         batch = await run_in_threadpool(queue.events_since, last)
         for event in batch:
             last = event.id
-            yield f"id: {event.id}\nevent: {event.kind.value}\ndata: {EventOut.of(event).model_dump_json()}\n\n"
+            data = adapter(EventOut).dump_json(EventOut.of(event)).decode()
+            yield f"id: {event.id}\nevent: {event.kind.value}\ndata: {data}\n\n"
         quiet_rounds = 0 if batch else quiet_rounds + 1
         if batch or quiet_rounds % max(1, int(5 / ctx.poll_seconds)) == 0:
             # After calls, and every ~5 s for numbers issued by kiosks (issuing writes no event).

@@ -1,7 +1,8 @@
 """Every error of the hall server as a JSON body ``{code, message, message_en, detail}``.
 
 ``KioskError`` subclasses keep their codes and bilingual messages; the HTTP status follows from the kind
-of fault. ``detail`` carries what a client needs to rebuild the typed error (e.g. ``next_open``).
+of fault. ``detail`` holds the arguments the error was built with (``{"next_open": ...}``), so that a client
+builds the same typed error again from its code.
 """
 
 from __future__ import annotations
@@ -19,23 +20,17 @@ from kiosk.errors import KioskError
 from kiosk.hall.accounts import AccountExists, Forbidden, InvalidAccount, NotSignedIn, SignInFailed, WrongWindow
 from kiosk.identity import InvalidIdNumber
 from kiosk.queue.errors import (
-    AlreadyCheckedIn,
     AppointmentNotFound,
-    CheckInTooEarly,
-    CheckInTooLate,
     InvalidPhone,
     InvalidRecord,
-    NoShowTooEarly,
     NoTicketToday,
     ProgressNotFound,
-    QuotaExhausted,
     RatingNotFound,
-    TicketLimitReached,
     TicketNotFound,
     UnknownGroup,
     UnknownWindow,
-    _WithNextOpening,
 )
+from kiosk.queue.wire import error_detail
 
 log = logging.getLogger(__name__)
 
@@ -56,25 +51,6 @@ def status_for(exc: KioskError) -> int:
     return 409
 
 
-def detail_for(exc: KioskError) -> Any:
-    if isinstance(exc, _WithNextOpening):
-        return {"next_open": exc.next_open.isoformat() if exc.next_open else None,
-                "quota": isinstance(exc, QuotaExhausted)}
-    if isinstance(exc, TicketLimitReached):
-        return {"existing": exc.existing}
-    if isinstance(exc, NoShowTooEarly):
-        return {"recalls_needed": exc.recalls_needed}
-    if isinstance(exc, AlreadyCheckedIn):
-        return {"number": exc.number}
-    if isinstance(exc, CheckInTooEarly | CheckInTooLate):
-        return {"starts_at": exc.starts_at.isoformat(), "opens_at": exc.opens_at.isoformat()}
-    if isinstance(exc, ConfigError):
-        return {"problems": [str(p) for p in exc.problems]}
-    if isinstance(exc, InvalidRecord):
-        return {"reason": exc.detail}
-    return None
-
-
 def error_json(code: str, zh: str, en: str, status: int, detail: Any = None,
                headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"code": code, "message": zh, "message_en": en, "detail": detail}, status_code=status,
@@ -84,7 +60,7 @@ def error_json(code: str, zh: str, en: str, status: int, detail: Any = None,
 def kiosk_error_response(exc: KioskError) -> JSONResponse:
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return error_json(exc.code, exc.message("zh"), exc.message("en"), status, detail_for(exc), headers)
+    return error_json(exc.code, exc.message("zh"), exc.message("en"), status, error_detail(exc), headers)
 
 
 _HTTP_CODES = {

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
+from pydantic import ConfigDict, Field, with_config
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +31,7 @@ from kiosk.queue.errors import (
     TicketNotFound,
     UnknownGroup,
 )
+from kiosk.queue.limits import Moment, Slug, text
 from kiosk.queue.model import Priority, Ticket
 from kiosk.queue.schema import appointments, delivered_keys, tickets
 from kiosk.queue.service import LocalQueueService, _as_utc
@@ -70,17 +72,19 @@ class Appointment:
     source: str = "api"
 
 
+@with_config(ConfigDict(extra="forbid"))
 @dataclass(frozen=True)
 class NewAppointment:
-    """An appointment to store; ``starts_at``/``ends_at`` naive means the hall's local time."""
+    """An appointment to store; ``starts_at``/``ends_at`` naive means the hall's local time. Also the hall
+    API's request body, with the limits of its fields."""
 
-    group_id: str
-    starts_at: datetime
-    ends_at: datetime
-    code: str = ""
-    matter_id: str = ""
-    id_number: str = ""
-    name: str = ""
+    group_id: Slug
+    starts_at: Moment
+    ends_at: Moment
+    code: Annotated[str, text(32)] = ""
+    matter_id: Annotated[str, Field(max_length=32, pattern=r"^([a-z][a-z0-9_-]{0,31})?$")] = ""
+    id_number: Annotated[str, text(40)] = ""
+    name: Annotated[str, text(32)] = ""
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
+from pydantic import ConfigDict, with_config
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -22,6 +23,7 @@ from kiosk.errors import KioskError
 from kiosk.identity import Identity, InvalidIdNumber, mask_name
 from kiosk.queue.appointments import read_csv
 from kiosk.queue.errors import InvalidRecord, ProgressNotFound
+from kiosk.queue.limits import Moment, text
 from kiosk.queue.schema import progress, progress_stages
 from kiosk.queue.service import LocalQueueService, _as_utc
 
@@ -115,18 +117,20 @@ class ProgressRecord:
                 for i, step in enumerate(STEPS)]
 
 
+@with_config(ConfigDict(extra="forbid"))
 @dataclass(frozen=True)
 class ProgressUpdate:
-    """One record as sent by staff or the platform; ``updated_at`` naive means the hall's local time."""
+    """One record as sent by staff or the platform; ``updated_at`` naive means the hall's local time. Also an
+    item of the hall API's request body, with the limits of its fields."""
 
-    receipt_no: str
+    receipt_no: Annotated[str, text(40, 1)]
     stage: Stage
-    updated_at: datetime
-    matter_id: str = ""
-    matter_name_zh: str = ""
-    id_number: str = ""
-    name: str = ""
-    note_zh: str = ""
+    updated_at: Moment
+    matter_id: Annotated[str, text(32)] = ""
+    matter_name_zh: Annotated[str, text(200)] = ""
+    id_number: Annotated[str, text(40)] = ""
+    name: Annotated[str, text(32)] = ""
+    note_zh: Annotated[str, text(400)] = ""
 
 
 @dataclass(frozen=True)

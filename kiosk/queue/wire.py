@@ -1,353 +1,110 @@
-"""The service layer's values as JSON (pydantic): the hall server's request and response bodies, and what
-the HTTP client parses. One definition for both ends, so they cannot drift apart.
+"""The hall server's request and response bodies, derived from the service layer's types.
 
-Every string has a length limit and refuses NUL characters, and every date lies in 2000-2099: the database
-columns have limits too, and a request beyond them must be a 422, never a failure inside the database.
+A response is a service type itself (a dataclass, read by pydantic), or a subclass of one adding what a client
+shows without the service layer's tables (``EventOut``'s announcement, ``ProgressOut``'s stage names, ...).
+The server returns them; the client turns the JSON back into the service types with ``parse``. So both ends
+have one definition of every field. Request bodies that are not service types are the small models here; the
+limits of every field (``kiosk.queue.limits``) are the database's.
+
+An error's body carries its ``code`` and, as ``detail``, the arguments it was built with (``error_detail``):
+the client builds the same ``KioskError`` class again from the registry of codes (``error_from_detail``).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any
+import inspect
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from kiosk.queue.appointments import Appointment, CheckIn
+from kiosk.errors import KioskError, error_for_code
 from kiosk.queue.catalog import CatalogVersion
-from kiosk.queue.figures import HallFigures
-from kiosk.queue.model import CallEvent, EventKind, GroupStatus, Priority, Ticket, TicketStatus, WindowState
-from kiosk.queue.progress import ProgressRecord, Stage, UpsertResult
-from kiosk.queue.ratings import Level, Rating, Reason
+from kiosk.queue.limits import NUMBER, WINDOW, Moment, OutboxKey, Slug, WindowId, text
+from kiosk.queue.model import CallEvent, EventKind, Priority, Ticket, WindowState
+from kiosk.queue.progress import ProgressRecord, ProgressUpdate
+from kiosk.queue.ratings import Rating, Reason
 
-_NO_NUL = r"^[^\x00]*$"
-SLUG = r"^[a-z][a-z0-9_-]{0,31}$"
-WINDOW = r"^[A-Za-z0-9_-]{1,16}$"
-NUMBER = r"^[A-Za-z]{1,2}[0-9]{2,4}$"
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
-Slug = Annotated[str, Field(pattern=SLUG)]
-WindowId = Annotated[str, Field(pattern=WINDOW)]
-
-
-def text(max_length: int, min_length: int = 0) -> Any:
-    """A free-text field: bounded and without NUL characters (PostgreSQL refuses them)."""
-    return Annotated[str, Field(min_length=min_length, max_length=max_length, pattern=_NO_NUL)]
+T = TypeVar("T")
+D = TypeVar("D", bound="DataclassInstance")
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
 
 
-def _in_range(value: datetime) -> datetime:
-    if not 2000 <= value.year <= 2099:
-        raise ValueError("must lie in the years 2000-2099")
+def adapter(kind: Any) -> TypeAdapter[Any]:
+    """The ``TypeAdapter`` of ``kind``, built once: building one compiles its schema, too slow for each call."""
+    found = _ADAPTERS.get(kind)
+    if found is None:
+        found = _ADAPTERS[kind] = TypeAdapter(kind)
+    return found
+
+
+def parse(kind: type[T], data: Any) -> T:
+    """JSON from the hall server as the service type ``kind``; fields it does not have (a subclass's) are ignored."""
+    value: T = adapter(kind).validate_python(data)
     return value
 
 
-def _day_in_range(value: date) -> date:
-    if not 2000 <= value.year <= 2099:
-        raise ValueError("must lie in the years 2000-2099")
-    return value
+def extend(cls: type[D], value: DataclassInstance, **extra: Any) -> D:
+    """The dataclass ``value`` as its subclass ``cls``: each field from ``extra``, else from ``value``'s attribute
+    of that name (a field ``cls`` adds may be a property of ``value``'s class)."""
+    return cls(**{f.name: extra[f.name] if f.name in extra else getattr(value, f.name) for f in fields(cls)})
 
 
-Moment = Annotated[datetime, AfterValidator(_in_range)]
-Day = Annotated[date, AfterValidator(_day_in_range)]
+# -- responses besides the service types themselves --------------------------------------------------------
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass(frozen=True)
+class WindowOut(WindowState):
+    """A window, and how often its current ticket was recalled (the clerk's page offers no-show after enough)."""
 
-
-class TicketOut(BaseModel):
-    number: str
-    group_id: str
-    day: date
-    seq: int
-    priority: Priority
-    issued_at: datetime
-    status: TicketStatus
-    people_ahead: int
-    wait_minutes: int
-    kiosk_id: str = ""
-    id_masked: str = ""
-    window: str = ""
-
-    @classmethod
-    def of(cls, t: Ticket) -> TicketOut:
-        return cls(number=t.number, group_id=t.group_id, day=t.day, seq=t.seq, priority=t.priority,
-                   issued_at=t.issued_at, status=t.status, people_ahead=t.people_ahead, wait_minutes=t.wait_minutes,
-                   kiosk_id=t.kiosk_id, id_masked=t.id_masked, window=t.window)
-
-    def ticket(self) -> Ticket:
-        return Ticket(**self.model_dump())
-
-
-class GroupStatusOut(BaseModel):
-    group_id: str
-    name_zh: str
-    name_en: str
-    waiting: int
-    priority_waiting: int
-    serving: list[str]
-    next_number: str
-    wait_minutes: int
-    issued: int
-    quota: int
-    available: bool
-    refusal_code: str = ""
-
-    @classmethod
-    def of(cls, s: GroupStatus) -> GroupStatusOut:
-        return cls(**{**s.__dict__, "serving": list(s.serving)})
-
-    def status(self) -> GroupStatus:
-        return GroupStatus(**{**self.model_dump(), "serving": tuple(self.serving)})
-
-
-class IssueIn(Body):
-    group_id: Slug
-    # Validated (check digit, birth date) by the server; only its hash and masked form are stored.
-    id_number: text(40) | None = None  # type: ignore[valid-type]
-    priority: Priority = Priority.NONE
-
-
-# The idempotency key of an entry of a kiosk's outbox (issue 7).
-OutboxKey = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-
-
-class TicketImportIn(Body):
-    """An offline ticket a kiosk hands over: its own number, series and issue time, and an idempotency key."""
-
-    key: OutboxKey
-    number: Annotated[str, Field(pattern=NUMBER)]
-    group_id: Slug
-    series: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]
-    seq: Annotated[int, Field(ge=1, le=9999)]
-    priority: Priority = Priority.NONE
-    issued_at: Annotated[datetime, AfterValidator(_in_range)]
-    id_masked: text(18) = ""  # type: ignore[valid-type]
-
-
-class WindowOut(BaseModel):
-    window: str
-    groups: list[str]
-    changed: bool
-    current: TicketOut | None = None
     recalls: int = 0
 
-    @classmethod
-    def of(cls, w: WindowState, recalls: int = 0) -> WindowOut:
-        return cls(window=w.window, groups=list(w.groups), changed=w.changed,
-                   current=TicketOut.of(w.current) if w.current else None, recalls=recalls)
 
+@dataclass(frozen=True)
+class EventOut(CallEvent):
+    """An event, with what the board announces for a call or a recall."""
 
-class WindowGroupsIn(Body):
-    groups: Annotated[list[Slug], Field(max_length=40)]
-
-
-class TransferIn(Body):
-    group_id: Slug
-
-
-class CallOut(BaseModel):
-    """The result of "call next": the ticket called, or none when nobody is waiting."""
-
-    ticket: TicketOut | None = None
-
-
-class EventOut(BaseModel):
-    id: int
-    at: datetime
-    kind: EventKind
-    number: str
-    group_id: str
-    window: str
-    detail: str = ""
     text_zh: str = ""
     text_en: str = ""
 
     @classmethod
     def of(cls, e: CallEvent) -> EventOut:
-        zh = en = ""
-        if e.kind in (EventKind.CALL, EventKind.RECALL):
-            zh = f"请{e.number}号到{e.window}号窗口办理"
-            en = f"Number {e.number}, please go to window {e.window}"
-        return cls(id=e.id, at=e.at, kind=e.kind, number=e.number, group_id=e.group_id, window=e.window,
-                   detail=e.detail, text_zh=zh, text_en=en)
+        if e.kind not in (EventKind.CALL, EventKind.RECALL):
+            return extend(cls, e, text_zh="", text_en="")
+        return extend(cls, e, text_zh=f"请{e.number}号到{e.window}号窗口办理",
+                      text_en=f"Number {e.number}, please go to window {e.window}")
 
 
-class LoginIn(Body):
-    username: text(32, 1)  # type: ignore[valid-type]
-    password: text(200, 1)  # type: ignore[valid-type]
-    window: Annotated[str | None, Field(pattern=WINDOW)] = None
+@dataclass(frozen=True)
+class ProgressOut(ProgressRecord):
+    """A progress record with its stage's names (``extend(ProgressOut, record)``)."""
+
+    stage_zh: str = ""
+    stage_en: str = ""
 
 
-class LoginOut(BaseModel):
-    token: str
-    username: str
-    role: str
-    window: str | None
-    expires_at: datetime
+@dataclass(frozen=True)
+class RatingOut(Rating):
+    """A rating with its level's names."""
+
+    level_zh: str = ""
+    level_en: str = ""
 
 
-class AppointmentIn(Body):
-    group_id: Slug
-    starts_at: Moment
-    ends_at: Moment
-    code: text(32) = ""  # type: ignore[valid-type]
-    matter_id: Annotated[str, Field(max_length=32, pattern=r"^([a-z][a-z0-9_-]{0,31})?$")] = ""
-    id_number: text(40) = ""  # type: ignore[valid-type]
-    name: text(32) = ""  # type: ignore[valid-type]
+class CallOut(BaseModel):
+    """The result of "call next": the ticket called, or none when nobody is waiting."""
 
-
-class AppointmentOut(BaseModel):
-    code: str
-    group_id: str
-    matter_id: str
-    day: date
-    starts_at: datetime
-    ends_at: datetime
-    id_masked: str
-    name_masked: str
-    status: str
-    ticket_number: str = ""
-    source: str = ""
-
-    @classmethod
-    def of(cls, a: Appointment) -> AppointmentOut:
-        return cls(**{**a.__dict__, "status": a.status.value})
-
-
-class CheckInIn(Body):
-    code: text(32) = ""  # type: ignore[valid-type]
-    id_number: text(40) = ""  # type: ignore[valid-type]
-
-
-class CheckInImportIn(Body):
-    """A check-in a kiosk made offline, for the ticket it handed over before, with an idempotency key."""
-
-    key: OutboxKey
-    code: text(32, 1)  # type: ignore[valid-type]
-    number: Annotated[str, Field(pattern=NUMBER)]
-    checked_in_at: Moment
-
-
-class CheckInOut(BaseModel):
-    appointment: AppointmentOut
-    ticket: TicketOut
-
-    @classmethod
-    def of(cls, c: CheckIn) -> CheckInOut:
-        return cls(appointment=AppointmentOut.of(c.appointment), ticket=TicketOut.of(c.ticket))
-
-
-class ImportOut(BaseModel):
-    stored: int
-    ignored_older: int = 0
-    problems: list[str] = []
-
-
-class ProgressIn(Body):
-    receipt_no: text(40, 1)  # type: ignore[valid-type]
-    stage: Stage
-    updated_at: Moment
-    matter_id: text(32) = ""  # type: ignore[valid-type]
-    matter_name_zh: text(200) = ""  # type: ignore[valid-type]
-    id_number: text(40) = ""  # type: ignore[valid-type]
-    name: text(32) = ""  # type: ignore[valid-type]
-    note_zh: text(400) = ""  # type: ignore[valid-type]
-
-
-class ProgressPushIn(Body):
-    records: Annotated[list[ProgressIn], Field(min_length=1, max_length=1000)]
-
-
-class StageDateOut(BaseModel):
-    stage: Stage
-    at: datetime
-
-
-class ProgressOut(BaseModel):
-    receipt_no: str
-    matter_id: str
-    matter_name_zh: str
-    id_masked: str
-    name_masked: str
-    stage: Stage
-    stage_zh: str
-    stage_en: str
-    note_zh: str
-    updated_at: datetime
-    # When each stage was reached, oldest first (absent from an older server: only the current stage's date).
-    stage_dates: list[StageDateOut] = []
-
-    @classmethod
-    def of(cls, r: ProgressRecord) -> ProgressOut:
-        return cls(**{**r.__dict__, "stage_dates": [StageDateOut(stage=s, at=at) for s, at in r.stage_dates]},
-                   stage_zh=r.stage_zh, stage_en=r.stage_en)
-
-    def record(self) -> ProgressRecord:
-        return ProgressRecord(self.receipt_no, self.matter_id, self.matter_name_zh, self.id_masked, self.name_masked,
-                              self.stage, self.note_zh, self.updated_at,
-                              tuple((d.stage, d.at) for d in self.stage_dates))
-
-
-class ProgressLookupIn(Body):
-    id_number: text(40, 1)  # type: ignore[valid-type]
-
-
-def upsert_out(result: UpsertResult) -> ImportOut:
-    return ImportOut(stored=result.stored, ignored_older=result.ignored_older, problems=list(result.problems))
-
-
-class RatingIn(Body):
-    level: Annotated[int, Field(ge=1, le=5)]
-    number: Annotated[str, Field(pattern=r"^([A-Za-z]{1,2}[0-9]{2,4})?$")] = ""
-    comment: text(500) = ""  # type: ignore[valid-type]
-    window: Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{1,16})?$")] = ""
-    reasons: Annotated[list[Reason], Field(max_length=len(Reason))] = []
-    # Digits only here; the service checks it is a mobile number (a typed ``invalid_phone`` error).
-    phone: Annotated[str, Field(pattern=r"^[0-9]{0,20}$")] = ""
-    # From a kiosk's outbox (issue 7): its idempotency key, and when the citizen rated.
-    key: Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{8,64})?$")] = ""
-    at: Moment | None = None
-
-
-class RatingTicketIn(Body):
-    """The ticket a citizen is about to rate: its number, or the ID card of whom it was issued to."""
-
-    number: Annotated[str, Field(pattern=r"^([A-Za-z]{1,2}[0-9]{2,4})?$")] = ""
-    id_number: text(40) = ""  # type: ignore[valid-type]
-
-
-class RatingOut(BaseModel):
-    id: int
-    at: datetime
-    level: int
-    level_zh: str
-    level_en: str
-    number: str
-    group_id: str
-    window: str
-    comment: str
-    kiosk_id: str
-    followed_up_at: datetime | None = None
-    followed_up_by: str = ""
-    follow_up_note: str = ""
-    reasons: list[Reason] = []
-    phone: str = ""
-
-    @classmethod
-    def of(cls, r: Rating) -> RatingOut:
-        return cls(**{**r.__dict__, "level": int(r.level), "reasons": list(r.reasons)}, level_zh=r.level.zh,
-                   level_en=r.level.en)
-
-    def rating(self) -> Rating:
-        return Rating(self.id, self.at, Level(self.level), self.number, self.group_id, self.window, self.comment,
-                      self.kiosk_id, self.followed_up_at, self.followed_up_by, self.follow_up_note,
-                      tuple(self.reasons), self.phone)
-
-
-class FollowUpIn(Body):
-    note: text(500, 1)  # type: ignore[valid-type]
+    ticket: Ticket | None = None
 
 
 class CatalogOut(BaseModel):
+    """The newest catalogue when it is newer than the client's (``changed``), its content as published: the
+    client checks the checksum over exactly what was sent, before validating it as services.toml."""
+
     version: int
     changed: bool
     sha256: str = ""
@@ -362,42 +119,12 @@ class CatalogOut(BaseModel):
                    services=v.services.model_dump(mode="json"))
 
 
-class GroupFiguresOut(BaseModel):
-    group_id: str
-    name_zh: str
-    issued: int
-    served: int
-    no_shows: int
-    waiting: int
-    average_wait: float | None
-    p90_wait: float | None
-
-
-class HourFiguresOut(BaseModel):
-    group_id: str
-    hour: int
-    issued: int
-    served: int
-
-
-class FiguresOut(BaseModel):
-    day: date
-    groups: list[GroupFiguresOut]
-    hours: list[HourFiguresOut]
-    ratings: dict[str, int]
-    bad_ratings_open: int
-
-    @classmethod
-    def of(cls, f: HallFigures) -> FiguresOut:
-        return cls(day=f.day, groups=[GroupFiguresOut(**g.__dict__) for g in f.groups],
-                   hours=[HourFiguresOut(**h.__dict__) for h in f.hours],
-                   ratings={str(int(level)): count for level, count in f.ratings.items()},
-                   bad_ratings_open=f.bad_ratings_open)
-
-
-class DeviceIn(Body):
-    device_id: WindowId
-    role: Annotated[str, Field(pattern=r"^(kiosk|platform)$")] = "kiosk"
+class LoginOut(BaseModel):
+    token: str
+    username: str
+    role: str
+    window: str | None
+    expires_at: datetime
 
 
 class DeviceOut(BaseModel):
@@ -406,17 +133,130 @@ class DeviceOut(BaseModel):
     token: str
 
 
-class UserIn(Body):
-    username: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")]
-    role: Annotated[str, Field(pattern=r"^(clerk|manager)$")]
-    password: text(200, 8)  # type: ignore[valid-type]
-    display_name: text(64) = ""  # type: ignore[valid-type]
-
-
 class ErrorOut(BaseModel):
-    """Every error: a stable ``code`` and the message in Chinese (``message``) and English."""
+    """Every error: a stable ``code``, the message in Chinese (``message``) and English, and ``detail``: the
+    arguments of the ``KioskError`` (``error_detail``), or the problems of an invalid request."""
 
     code: str
     message: str
     message_en: str
     detail: Any = None
+
+
+# -- request bodies ----------------------------------------------------------------------------------------
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IssueIn(Body):
+    group_id: Slug
+    # Validated (check digit, birth date) by the server; only its hash and masked form are stored.
+    id_number: Annotated[str, text(40)] | None = None
+    priority: Priority = Priority.NONE
+
+
+class TicketImportIn(Body):
+    """An offline ticket a kiosk hands over: its own number, series and issue time, and an idempotency key."""
+
+    key: OutboxKey
+    number: Annotated[str, Field(pattern=NUMBER)]
+    group_id: Slug
+    series: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]
+    seq: Annotated[int, Field(ge=1, le=9999)]
+    priority: Priority = Priority.NONE
+    issued_at: Moment
+    id_masked: Annotated[str, text(18)] = ""
+
+
+class WindowGroupsIn(Body):
+    groups: Annotated[list[Slug], Field(max_length=40)]
+
+
+class TransferIn(Body):
+    group_id: Slug
+
+
+class LoginIn(Body):
+    username: Annotated[str, text(32, 1)]
+    password: Annotated[str, text(200, 1)]
+    window: Annotated[str | None, Field(pattern=WINDOW)] = None
+
+
+class CheckInIn(Body):
+    code: Annotated[str, text(32)] = ""
+    id_number: Annotated[str, text(40)] = ""
+
+
+class CheckInImportIn(Body):
+    """A check-in a kiosk made offline, for the ticket it handed over before, with an idempotency key."""
+
+    key: OutboxKey
+    code: Annotated[str, text(32, 1)]
+    number: Annotated[str, Field(pattern=NUMBER)]
+    checked_in_at: Moment
+
+
+class ProgressPushIn(Body):
+    records: Annotated[list[ProgressUpdate], Field(min_length=1, max_length=1000)]
+
+
+class ProgressLookupIn(Body):
+    id_number: Annotated[str, text(40, 1)]
+
+
+class RatingIn(Body):
+    level: Annotated[int, Field(ge=1, le=5)]
+    number: Annotated[str, Field(pattern=r"^([A-Za-z]{1,2}[0-9]{2,4})?$")] = ""
+    comment: Annotated[str, text(500)] = ""
+    window: Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{1,16})?$")] = ""
+    reasons: Annotated[list[Reason], Field(max_length=len(Reason))] = []
+    # Digits only here; the service checks it is a mobile number (a typed ``invalid_phone`` error).
+    phone: Annotated[str, Field(pattern=r"^[0-9]{0,20}$")] = ""
+    # From a kiosk's outbox (issue 7): its idempotency key, and when the citizen rated.
+    key: Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{8,64})?$")] = ""
+    at: Moment | None = None
+
+
+class RatingTicketIn(Body):
+    """The ticket a citizen is about to rate: its number, or the ID card of whom it was issued to."""
+
+    number: Annotated[str, Field(pattern=r"^([A-Za-z]{1,2}[0-9]{2,4})?$")] = ""
+    id_number: Annotated[str, text(40)] = ""
+
+
+class FollowUpIn(Body):
+    note: Annotated[str, text(500, 1)]
+
+
+class DeviceIn(Body):
+    device_id: WindowId
+    role: Annotated[str, Field(pattern=r"^(kiosk|platform)$")] = "kiosk"
+
+
+class UserIn(Body):
+    username: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")]
+    role: Annotated[str, Field(pattern=r"^(clerk|manager)$")]
+    password: Annotated[str, text(200, 8)]
+    display_name: Annotated[str, text(64)] = ""
+
+
+def error_arguments(cls: type[KioskError]) -> tuple[tuple[str, Any], ...]:
+    """The parameters of ``cls.__init__`` and their types. Every error keeps its arguments as attributes of the
+    same names (``TicketLimitReached(existing)`` has ``.existing``), so they can be sent and built again."""
+    hints = get_type_hints(cls.__init__)
+    return tuple((name, hints[name]) for name in list(inspect.signature(cls.__init__).parameters)[1:])
+
+
+def error_detail(exc: KioskError) -> dict[str, Any]:
+    """The arguments ``exc`` was built with, as JSON: the ``detail`` of the hall server's error body."""
+    return {name: adapter(kind).dump_python(getattr(exc, name), mode="json") for name, kind in error_arguments(type(exc))}
+
+
+def error_from_detail(code: str, detail: Any) -> KioskError:
+    """The error class registered for ``code``, built with the arguments in ``detail`` (``error_detail``).
+    ``KeyError`` for a code no imported class has; ``TypeError`` or ``ValueError`` for a detail that does not fit."""
+    cls = error_for_code(code)
+    given = detail if isinstance(detail, dict) else {}
+    return cls(**{name: adapter(kind).validate_python(given[name]) for name, kind in error_arguments(cls) if name in given})

@@ -235,7 +235,8 @@ def test_appointments_progress_ratings_catalogue_figures(server: ThreadedServer,
     imported = api(server, "POST", "/appointments/import", manager_token,
                    data=b"group,date,start,end,code\ntax,2026-11-24,11:00,11:30,Y78\ntax,bad,,,\n",
                    headers={"Content-Type": "text/csv"})
-    assert imported.json()["stored"] == 1 and imported.json()["problems"][0].startswith("line 3")
+    assert list(imported.json()) == ["stored", "problems"] and imported.json()["stored"] == 1
+    assert imported.json()["problems"][0].startswith("line 3")
     with pytest.raises(CheckInTooEarly):
         kiosk.check_in("Y78")
     checked = kiosk.check_in(identity=person(YOUNG_ID))
@@ -253,6 +254,9 @@ def test_appointments_progress_ratings_catalogue_figures(server: ThreadedServer,
                      data=b"receipt_no,stage,updated_at\nSL-2,completed,2026-11-24T09:30\n")
     assert csv_import.json() == {"stored": 1, "ignored_older": 0, "problems": []}
     assert kiosk.by_receipt("SL-2").stage_zh == "已办结"
+    record = api(server, "GET", "/progress/SL-1", kiosk_token).json()
+    assert (record["stage_zh"], record["stage_en"]) == ("审查中", "Under review")
+    assert record["stage_dates"] == [["in_review", "2026-11-24T01:00:00Z"]]  # [stage, when] pairs
     assert [p.receipt_no for p in kiosk.by_identity(person(YOUNG_ID))] == ["SL-1"]
     with pytest.raises(ProgressNotFound):
         kiosk.by_receipt("SL-404")
@@ -277,7 +281,8 @@ def test_appointments_progress_ratings_catalogue_figures(server: ThreadedServer,
     data["groups"][0]["prefix"] = "Z"
     assert_error(api(server, "PUT", "/catalog", manager_token, json=data), 409, "catalog_groups_changed")
     broken = api(server, "PUT", "/catalog", manager_token, json={"groups": "none"})
-    assert assert_error(broken, 422, "config_invalid")["detail"]["problems"]
+    problems = assert_error(broken, 422, "config_invalid")["detail"]["problems"]
+    assert problems and set(problems[0]) == {"file", "key", "message"}
 
     figures = api(server, "GET", "/figures", manager_token).json()
     medins = next(g for g in figures["groups"] if g["group_id"] == "medins")
