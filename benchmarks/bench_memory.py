@@ -51,7 +51,7 @@ def child() -> int:
 
     from kiosk.clock import shifted_clock
     from kiosk.config import load_config
-    from kiosk.fonts import find_cjk_font
+    from kiosk.devices.fonts import find_cjk_font
     from kiosk.state import StateDir
     from screens.main import configure_kivy
 

@@ -36,7 +36,7 @@ def child(printer: str) -> int:
     sys.path.insert(0, str(ROOT))
     from kiosk.clock import shifted_clock
     from kiosk.config import KioskConfig, load_config
-    from kiosk.fonts import find_cjk_font
+    from kiosk.devices.fonts import find_cjk_font
     from kiosk.state import StateDir
     from screens.main import configure_kivy
 

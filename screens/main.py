@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from kiosk.clock import Clock, shifted_clock, utc_now
 from kiosk.config import ConfigError, KioskConfig, load_config
+from kiosk.devices.fonts import find_cjk_font
 from kiosk.errors import KioskError
-from kiosk.fonts import find_cjk_font
 from kiosk.journal import setup_logging
 from kiosk.state import StateDir
 

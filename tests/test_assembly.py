@@ -13,6 +13,7 @@ from drivers.printer.simulated import SimulatedPrinter
 from kiosk.assembly import HallTokenMissing, Kiosk, LocalStore
 from kiosk.backend.hall_client import HallClient
 from kiosk.backend.resilient import ResilientQueue
+from kiosk.clock import Clock
 from kiosk.config import KioskConfig
 from kiosk.devices.card import CardEvent
 from kiosk.devices.speech import NullSpeaker
@@ -75,15 +76,15 @@ def test_start_watches_the_reader_and_close_stops_it(make_kiosk: Callable[..., K
     assert len(events) == seen
 
 
-def test_a_rebuilt_kiosk_continues_the_same_queue(config: KioskConfig, state_dir: Path) -> None:
+def test_a_rebuilt_kiosk_continues_the_same_queue(config: KioskConfig, state_dir: Path, clock: Clock) -> None:
     """A configuration reload swaps in a new kiosk on the same state folder: numbers continue."""
-    first = Kiosk(config)
+    first = Kiosk(config, clock=clock)
     assert first.queue.issue("general").number == "A001"
     first.close()
-    second = Kiosk(config)
+    second = Kiosk(config, clock=clock)
     try:
         assert second.queue.issue("general").number == "A002"
-        assert LocalStore(config).queue.ticket("A001").number == "A001"
+        assert LocalStore(config, clock=clock).queue.ticket("A001").number == "A001"
     finally:
         second.close()
 

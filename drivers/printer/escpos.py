@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from kiosk.config import PrinterConfig
 from kiosk.devices.document import Align, Cut, Document, Feed, QrCode, Rule, Text
-from kiosk.textwrap_cjk import wrap
+from kiosk.devices.textwrap_cjk import wrap
 
 ESC, GS, FS, LF = b"\x1b", b"\x1d", b"\x1c", b"\n"
 INIT = ESC + b"@"

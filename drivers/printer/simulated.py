@@ -11,9 +11,9 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.devices.document import Align, Cut, Document, Feed, QrCode, Rule, Text
+from kiosk.devices.fonts import find_cjk_font
 from kiosk.devices.printer import PrinterStatus, error_for_status
-from kiosk.fonts import find_cjk_font
-from kiosk.textwrap_cjk import wrap
+from kiosk.devices.textwrap_cjk import wrap
 
 log = logging.getLogger(__name__)
 

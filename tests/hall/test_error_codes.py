@@ -22,6 +22,7 @@ import drivers
 import kiosk
 from kiosk.backend.hall_client import HallError, error_from_response
 from kiosk.config import Problem
+from kiosk.desk import PrinterNotReady
 from kiosk.errors import KioskError, error_for_code
 from kiosk.hall.devtools import ThreadedServer
 from kiosk.hall.errors import install_error_handlers
@@ -44,7 +45,10 @@ def _subclasses(cls: type[KioskError]) -> Iterator[type[KioskError]]:
 
 _import_everything()
 # Classes without a code of their own (``_WithNextOpening``, ``HallError``) are bases or carry the code per instance.
-REGISTERED = [KioskError, *(cls for cls in _subclasses(KioskError) if "code" in cls.__dict__)]
+# ``PrinterNotReady`` is raised by the kiosk's own desk before anything is asked of the hall, and wraps the
+# printer's fault object: it never crosses the API.
+KIOSK_ONLY = {PrinterNotReady}
+REGISTERED = [KioskError, *(cls for cls in _subclasses(KioskError) if "code" in cls.__dict__ and cls not in KIOSK_ONLY)]
 
 _SAMPLES: dict[Any, Any] = {
     str: "A042",

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kiosk.clock import shifted_clock  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
-from kiosk.fonts import find_cjk_font  # noqa: E402
+from kiosk.devices.fonts import find_cjk_font  # noqa: E402
 from kiosk.runtime import sd_notify  # noqa: E402
 from kiosk.state import StateDir  # noqa: E402
 from screens.main import configure_kivy, create_app  # noqa: E402
