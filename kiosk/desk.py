@@ -11,12 +11,13 @@ with its QR code, and the ticket is recorded for a reprint by staff.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from kiosk.config import KioskConfig, MatterConfig
 from kiosk.devices.document import Document
-from kiosk.devices.printer import PrinterError, TicketPrinter, error_for_status
+from kiosk.devices.printer import PrinterError, PrinterOffline, TicketPrinter, error_for_status
 from kiosk.errors import KioskError
 from kiosk.identity import Identity
 from kiosk.queue.appointments import AppointmentDesk
@@ -26,11 +27,13 @@ from kiosk.queue.service import QueueService
 from kiosk.ticket import checklist_document, ticket_document, ticket_status_url
 
 log = logging.getLogger(__name__)
+# A printer answers its status within a second; one that takes longer than this is taken as not ready.
+STATUS_TIMEOUT_SECONDS = 5.0
 
 
 class PrinterNotReady(KioskError):
-    """The printer cannot print now, so no number was issued yet; ``fault`` says why. The citizen may take the
-    number on screen only (call again with ``screen_only=True``)."""
+    """The printer cannot print now (or took too long to say), so no number was issued yet; ``fault`` says why.
+    The citizen may take the number on screen only (call again with ``accepted_fault=fault``)."""
 
     code = "printer_not_ready"
     zh = "打印机暂时无法打印小票。"
@@ -43,8 +46,8 @@ class PrinterNotReady(KioskError):
 
 @dataclass(frozen=True)
 class Issued:
-    """A number just issued, with the ticket to print; ``fault`` is the printer's known fault when the citizen
-    took it on screen only (the ticket is then not printed)."""
+    """A number just issued, with the ticket to print; ``fault`` is the printer's fault the citizen accepted when
+    taking it on screen only (the ticket is then not printed)."""
 
     ticket: Ticket
     document: Document
@@ -67,8 +70,9 @@ class TicketDesk:
     """The kiosk's flows over its queue, appointments and printer. Blocking: run them off the UI thread."""
 
     def __init__(self, queue: QueueService, appointments: AppointmentDesk, printer: TicketPrinter,
-                 config: KioskConfig, reprints: ReprintLog) -> None:
+                 config: KioskConfig, reprints: ReprintLog, status_timeout: float = STATUS_TIMEOUT_SECONDS) -> None:
         self.queue = queue
+        self.status_timeout = status_timeout
         self.appointments = appointments
         self.printer = printer
         self.config = config
@@ -81,26 +85,36 @@ class TicketDesk:
         except PrinterError as exc:
             return exc
 
-    def _ready(self, screen_only: bool) -> PrinterError | None:
+    def _ready(self, accepted_fault: PrinterError | None) -> PrinterError | None:
+        if accepted_fault is not None:
+            return accepted_fault  # the citizen takes the number on screen only: the printer is not asked again
+        started = time.monotonic()
         fault = self.printer_fault()
-        if fault is not None and not screen_only:
+        took = time.monotonic() - started
+        if fault is None and took > self.status_timeout:
+            # The screen may have given up on this call: issuing now would make a number nobody waits for.
+            fault = PrinterOffline(f"the printer's status took {took:.1f} s (more than {self.status_timeout:g} s)")
+        if fault is not None:
             raise PrinterNotReady(fault)
-        return fault
+        return None
 
     def _issued(self, ticket: Ticket, fault: PrinterError | None) -> Issued:
         return Issued(ticket, ticket_document(ticket, self.config), ticket_status_url(ticket, self.config), fault)
 
     def issue(self, group_id: str, identity: Identity | None = None, priority: Priority = Priority.NONE, *,
-              screen_only: bool = False) -> Issued:
-        """Issue a number of ``group_id``. Raises ``PrinterNotReady`` (nothing issued) when the printer cannot
-        print, unless the citizen agreed to ``screen_only``; queue refusals propagate as raised."""
-        fault = self._ready(screen_only)
+              accepted_fault: PrinterError | None = None) -> Issued:
+        """Issue a number of ``group_id``. Reads the printer's status once and raises ``PrinterNotReady``
+        (nothing issued) when it cannot print; ``accepted_fault`` is the fault the citizen was told of and agreed
+        to take the number on screen only with. Queue refusals propagate as raised."""
+        fault = self._ready(accepted_fault)
         return self._issued(self.queue.issue(group_id, identity, priority), fault)
 
-    def check_in(self, code: str = "", identity: Identity | None = None, *, screen_only: bool = False) -> Issued:
+    def check_in(self, code: str = "", identity: Identity | None = None, *,
+                 accepted_fault: PrinterError | None = None) -> Issued:
         """Check an appointment in (by code or ID card) and issue its green-channel ticket; ``PrinterNotReady``
-        as for ``issue``, and the refusals (not found, too early, too late, already checked in, closed)."""
-        fault = self._ready(screen_only)
+        and ``accepted_fault`` as for ``issue``, and the refusals (not found, too early, too late, already
+        checked in, closed)."""
+        fault = self._ready(accepted_fault)
         return self._issued(self.appointments.check_in(code=code, identity=identity).ticket, fault)
 
     def print_issued(self, issued: Issued) -> IssueOutcome:
@@ -110,8 +124,15 @@ class TicketDesk:
 
     def take_number(self, group_id: str, identity: Identity | None = None, priority: Priority = Priority.NONE, *,
                     screen_only: bool = False) -> IssueOutcome:
-        """``issue`` and ``print_issued`` in one blocking call (``kioskctl``, tests)."""
-        return self.print_issued(self.issue(group_id, identity, priority, screen_only=screen_only))
+        """``issue`` and ``print_issued`` in one blocking call (``kioskctl``, tests); with ``screen_only`` a printer
+        that cannot print does not stop the number (as when a citizen agrees to take it on screen only)."""
+        try:
+            issued = self.issue(group_id, identity, priority)
+        except PrinterNotReady as not_ready:
+            if not screen_only:
+                raise
+            issued = self.issue(group_id, identity, priority, accepted_fault=not_ready.fault)
+        return self.print_issued(issued)
 
     def _print(self, ticket: Ticket, document: Document, url: str, fault: PrinterError | None,
                record: bool) -> IssueOutcome:

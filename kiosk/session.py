@@ -108,9 +108,13 @@ class CitizenSession:
         if self.group is not None and not self.issued:
             self.end("card taken away before a number was issued")
             return True
+        self.forget_identity()
+        return False
+
+    def forget_identity(self) -> None:
+        """Drop the identity (a card read for staff, a card taken away) and keep the rest of the session."""
         self.identity = None
         self._changed()
-        return False
 
     # -- the end ---------------------------------------------------------------------------------------
 

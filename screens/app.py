@@ -41,6 +41,7 @@ from kiosk.devices.card import (
     ReaderStatus,
     UnsupportedCard,
 )
+from kiosk.devices.printer import PrinterError
 from kiosk.errors import KioskError
 from kiosk.session import CitizenSession, NextStep, SessionDefaults
 from screens.idle import IdleWatch
@@ -281,15 +282,16 @@ class KioskApp(App):
         """Issue a number of the chosen group, with the identity read (if any)."""
         session = self.session
         group_id, identity = session.group_id, session.identity
-        self.issue(lambda screen_only: self.desk.issue(group_id, identity, screen_only=screen_only), "issuing")
+        self.issue(lambda accepted: self.desk.issue(group_id, identity, accepted_fault=accepted), "issuing")
 
-    def issue(self, flow: Callable[[bool], Issued], busy: str, screen_only: bool = False) -> None:
+    def issue(self, flow: Callable[[PrinterError | None], Issued], busy: str,
+              accepted: PrinterError | None = None) -> None:
         """Run a flow that issues a number (take a number, check in) in one trip: the number is shown at once
         and printed while the citizen reads it. A printer that cannot print is reported before anything is
         issued, and the citizen decides whether to take the number on screen only."""
 
         def work() -> tuple[Issued, bytes]:
-            issued = flow(screen_only)
+            issued = flow(accepted)
             return issued, qr_png(issued.status_url)
 
         def refused(error: BaseException) -> None:
@@ -300,7 +302,7 @@ class KioskApp(App):
             fault = error.fault
             self.kiosk_root.show_confirm(
                 f"{fault.cause(lang)}{tr('screen_only', lang)}", f"{fault.cause(lang2)} {tr('screen_only', lang2)}",
-                tr("take_on_screen", lang), lambda: self.issue(flow, busy, screen_only=True))
+                tr("take_on_screen", lang), lambda: self.issue(flow, busy, accepted=fault))
 
         self.call(work, self.show_ticket, refused, busy=busy, timeout=20)
 

@@ -122,7 +122,7 @@ class MaintenanceScreen(Screen):
     def refresh(self) -> None:
         app = App.get_running_app()
         config = app.kiosk_config
-        app.call(lambda: status_report(config, app.desk.printer, app.desk.reprints, app.reader), self._reported)
+        app.call(lambda: status_report(config, app.kiosk.printer, app.kiosk.store, app.reader), self._reported)
 
     def _reported(self, report: StatusReport) -> None:
         self._report = report
@@ -234,7 +234,7 @@ class MaintenanceScreen(Screen):
         """A card was read while this screen is on show: shown masked on the card page, then forgotten."""
         app = App.get_running_app()
         # Not a citizen's session: nothing of the card stays with the app.
-        app.end_session()
+        app.session.forget_identity()
         if self.ids.pages.current != "card":
             return
         self._identity = identity

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -280,3 +281,23 @@ def test_desk_issues_the_number_on_screen_only_when_the_printer_is_out_of_paper(
     assert (third.ticket.number, third.printed, third.print_error) == ("V001", True, None)
     assert printer.last_image == out_dir / "2026-11-24-V001.png" and printer.last_image.is_file()
     assert math.isclose(queue.status("general").issued, 3)
+
+
+def test_a_status_answer_too_late_issues_nothing(make_kiosk: Callable[..., Kiosk], config: KioskConfig,
+                                                 out_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A printer that answers after the desk's status timeout: the screen may have given up on the call, so no
+    number is issued that nobody waits for; the citizen is asked as for any printer that cannot print."""
+    printer = SimulatedPrinter(out_dir, 80)
+    kiosk = make_kiosk(config, printer=printer)
+    kiosk.desk.status_timeout = 0.05
+    answer = printer.status
+    monkeypatch.setattr(printer, "status", lambda: (time.sleep(0.2), answer())[1])
+    with pytest.raises(PrinterNotReady) as not_ready:
+        kiosk.desk.issue("general")
+    assert isinstance(not_ready.value.fault, PrinterOffline) and "took" in not_ready.value.fault.detail
+    assert kiosk.queue.status("general").issued == 0
+    # Taken on screen only, the printer is not asked again and the ticket is recorded for a reprint.
+    issued = kiosk.desk.issue("general", accepted_fault=not_ready.value.fault)
+    outcome = kiosk.desk.print_issued(issued)
+    assert (outcome.ticket.number, outcome.printed) == ("A001", False)
+    assert [p.number for p in kiosk.reprints.pending()] == ["A001"]

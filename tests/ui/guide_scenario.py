@@ -11,7 +11,7 @@ from typing import Any
 from kivy.core.window import Window
 
 from kiosk.devices.printer import PrinterStatus
-from tests.ui.touch import VARIANTS, set_variant, shot, tap, until, variant_name
+from tests.ui.touch import VARIANTS, press, set_variant, shot, tap, until, variant_name
 
 
 def _headings(matter: Any) -> list[str]:
@@ -131,7 +131,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     app.desk.printer.set_status(PrinterStatus.PAPER_OUT)
     yield from tap(home.ids.guide)
     yield from until(lambda: manager.current == "guide" and bool(choices.buttons), "guide again")
-    yield from tap(choices.button_for("hukou"))
+    yield from press(choices.button_for("hukou"))
     yield from until(lambda: guide.view == "group", "household matters")
     yield from open_matter("hukou-move")
     yield from tap(matter.ids.print_button)

@@ -35,6 +35,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
         v = variant_name(lang, large)
         yield from set_variant(app, lang, large)
         yield from progress_flows(app, out, report, v)
+        yield from set_variant(app, lang, large)  # home ended the session: the next citizen chooses again
         # The refresh is waited for in the first variant only: it does not depend on the variant.
         yield from queue_flows(app, out, report, v, refresh=(lang, large) == variants[0])
 
@@ -69,15 +70,17 @@ def progress_flows(app: Any, out: Path, report: dict[str, Any], v: str) -> Gener
         yield from until(on_page, f"cards page {page}")
         steps["card"]["cards"] += card_texts(screen)
         yield from shot(out, shots, f"progress-card-p{page}-{v}")
-    steps["identity_on_screen"] = app.identity is not None
+    steps["identity_on_screen"] = app.session.identity is not None
 
     # Leaving forgets the card and the records.
     yield from press(app.root.ids.home_button)
     # The screen forgets when it has left, at the end of the fade.
     yield from until(lambda: manager.current == "home" and not manager.transition.is_active, "home after progress")
     yield 0.1
-    steps["after_leaving"] = {"identity": app.identity, "identity_text": app.identity_text,
-                              "cards": len(cards.items), "heading": screen.heading}
+    # Home ends the citizen's session: the next citizen starts in the configured language and mode.
+    steps["after_leaving"] = {"identity": app.session.identity, "identity_text": app.identity_text,
+                              "cards": len(cards.items), "heading": screen.heading, "lang": app.lang,
+                              "large": app.large}
 
 
 def by_receipt(screen: Any, out: Path, shots: list[str], steps: dict[str, Any], v: str) -> Generator[float, None, None]:
@@ -194,6 +197,7 @@ def unreachable(app: Any, out: Path, report: dict[str, Any]) -> Generator[float,
         report["progress"][v]["after_retry"] = screen.message_kind
         yield from press(app.root.ids.home_button)
         yield from until(lambda: manager.current == "home", "home")
+        yield from set_variant(app, lang, large)  # home ended the session: the next citizen chooses again
 
         yield from press(home.ids.queue_status)
         yield from until(lambda: queue.stale and queue.tried, "stale mark", timeout=30)

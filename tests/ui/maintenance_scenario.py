@@ -168,7 +168,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     yield from tap(root.children[0].ids.sim_card_0)
     yield from until(lambda: bool(maintenance.card_text), "card read")
     report["card"] = {"text": maintenance.card_text, "details": maintenance.card_details,
-                      "app_identity": repr(app.identity)}
+                      "app_identity": repr(app.session.identity)}
     yield from every_variant(app, out, report, "card-read")
     yield from tap(root.children[0].ids.sim_card_remove)
     yield from tap(maintenance.ids.card_back)

@@ -1,8 +1,8 @@
 """Runs the real kiosk app (as ``kiosk`` would) and takes commands on stdin, for lifecycle tests.
 
 ``python tests/ui/run_app.py CONFIG_DIR "YYYY-MM-DD HH:MM"``; commands, one a line:
-``go SCREEN`` (home, groups), ``take GROUP`` (a number, as a tap on the group does), ``block SECONDS`` (block the
-main loop), ``quit``. It prints ``screen NAME`` when the screen changes, ``countdown N`` while the idle countdown
+``go SCREEN`` (home, groups), ``take GROUP`` (a number, as a tap on the group and on "without a card" do),
+``block SECONDS`` (block the main loop), ``quit``. It prints ``screen NAME`` when the screen changes, ``countdown N`` while the idle countdown
 runs and ``returning N`` while the ticket result counts down to going home.
 Around a block it sends STATUS=blocking / STATUS=unblocked on the notify socket, from the main loop.
 """
@@ -41,13 +41,19 @@ def main() -> int:
     start = datetime.fromisoformat(sys.argv[2]).replace(tzinfo=CONFIG.timezone)
     app = create_app(CONFIG, STATE, shifted_clock(start), find_cjk_font(for_screen=True).path)
 
+    def take(group_id: str) -> None:
+        """A tap on the group, then on "continue without a card" when the card is asked for."""
+        app.choose_group(group_id)
+        if app.manager.current == "identify":
+            app.take_number()
+
     def commands() -> None:
         for line in sys.stdin:
             verb, _, arg = line.strip().partition(" ")
             if verb == "go":
                 Clock.schedule_once(lambda _dt, screen=arg: app.go_home() if screen == "home" else app.go(screen))
             elif verb == "take":
-                Clock.schedule_once(lambda _dt, group=arg: app.take_number(group))
+                Clock.schedule_once(lambda _dt, group=arg: take(group))
             elif verb == "block":
                 Clock.schedule_once(lambda _dt, s=float(arg): block(s))
             elif verb == "quit":

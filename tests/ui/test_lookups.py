@@ -107,7 +107,8 @@ def check_every_variant(report: dict[str, Any]) -> None:
         assert [r[-11:] for r in receipts] == ["SL2026-0004", "SL2026-0001", "SL2026-0003"], (v, receipts)
         assert found["card"]["pages"] == (3 if "large" in v else 2)
         assert found["identity_on_screen"]
-        assert found["after_leaving"] == {"identity": None, "identity_text": "", "cards": 0, "heading": ""}
+        assert found["after_leaving"] == {"identity": None, "identity_text": "", "cards": 0, "heading": "",
+                                          "lang": "zh", "large": False}
     refused = zh["card"]["cards"][2]
     assert [s[2] for s in refused["steps"]] == [True, True, True, False, False]
     assert "不予批准" in refused["status"] and "户口簿" in refused["note"]
