@@ -27,10 +27,11 @@ def _guard(app: Any) -> PinGuard:
 
 
 def open_sign_in(app: Any) -> None:
-    """Show the PIN entry; whoever was using the kiosk is signed out first (their card is forgotten)."""
+    """Show the PIN entry (from the home screen, where the last citizen's session has ended); a card left on the
+    reader is forgotten, the language and mode the member of staff chose stay."""
     if app.busy or app.kiosk_root.overlay_open() or app.manager.current in ("admin_pin", "maintenance"):
         return
-    app.end_session()
+    app.session.forget_identity()
     app.go("admin_pin")
 
 
