@@ -17,7 +17,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.admin_pin import PinError, PinGuard
 from screens.registry import kiosk_screen
-from screens.texts import other
+from kiosk.texts import other
 
 HOLD_SECONDS = 3.0
 

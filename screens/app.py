@@ -48,7 +48,7 @@ from kiosk.wiring import Wiring
 from screens.idle import IdleWatch
 from screens.lifecycle import Lifecycle
 from screens.registry import SCREENS
-from screens.texts import other, tr
+from kiosk.texts import other, tr
 from screens.theme import Theme
 from screens.widgets import KioskRoot
 from screens.worker import Worker

@@ -11,7 +11,7 @@ from kivy.uix.screenmanager import Screen
 from kiosk.queue.model import GroupStatus
 from kiosk.timefmt import wait_phrase
 from screens.registry import kiosk_screen
-from screens.texts import other, tr
+from kiosk.texts import other, tr
 from screens.widgets import Choice
 
 REFRESH_SECONDS = 5.0

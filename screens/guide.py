@@ -21,7 +21,7 @@ from kivy.uix.widget import Widget
 from kiosk.config import MatterConfig
 from kiosk.guide import MAX_QUERY, Guide, guide_for
 from screens.registry import kiosk_screen
-from screens.texts import other, tr
+from kiosk.texts import other, tr
 from screens.widgets import Choice
 
 _TAB_OF_VIEW = {"groups": "groups", "group": "groups", "events": "events", "event": "events",

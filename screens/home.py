@@ -12,7 +12,7 @@ from kivy.uix.screenmanager import Screen
 from kiosk.hours import describe_sessions
 from kiosk.timefmt import day, moment
 from screens.registry import kiosk_screen
-from screens.texts import tr
+from kiosk.texts import tr
 
 
 @kiosk_screen("home")

@@ -26,7 +26,7 @@ from kiosk.diagnostics import LogEntry, StatusReport, print_test_ticket, recent_
 from kiosk.identity import Identity
 from kiosk.queue.reprints import PendingReprint
 from screens.registry import kiosk_screen
-from screens.texts import other, tr
+from kiosk.texts import other, tr
 from screens.widgets import Choice
 
 # Print failures are recorded by the fault's code; the texts name printer states.

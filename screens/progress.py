@@ -24,7 +24,7 @@ from kiosk.queue.errors import ProgressNotFound
 from kiosk.queue.progress import ProgressRecord, ProgressUnavailable, Stage, Step
 from screens.queue_status import place
 from screens.registry import kiosk_screen
-from screens.texts import other, tr
+from kiosk.texts import other, tr
 from screens.worker import OperationTimedOut
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from kiosk.queue.model import GroupStatus, Ticket, TicketStatus
 from kiosk.queue.wire import NUMBER
 from kiosk.timefmt import wait_phrase
 from screens.registry import kiosk_screen
-from screens.texts import tr
+from kiosk.texts import tr
 
 REFRESH_SECONDS = 5.0
 # Numbers at the windows shown per group; the rest are counted ("and 2 more").

@@ -20,7 +20,7 @@ from kiosk.queue.model import Ticket
 from kiosk.queue.ratings import Level, Rating, Reason, mask_phone, valid_mobile
 from screens.idle import ReturnsHome
 from screens.registry import kiosk_screen
-from screens.texts import other, tr
+from kiosk.texts import other, tr
 from screens.widgets import Choice
 
 # What each step shows as its title and hint (the level step's title names the ticket, the thanks its outcome).

@@ -14,7 +14,7 @@ from kiosk.devices.speech import spell_number
 from kiosk.timefmt import wait_phrase
 from screens.idle import ReturnsHome
 from screens.registry import kiosk_screen
-from screens.texts import other, tr
+from kiosk.texts import other, tr
 
 
 @kiosk_screen("result")

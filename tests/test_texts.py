@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from screens.texts import LANGUAGES, MissingText, catalogue, catalogue_files, tr
+from kiosk.texts import LANGUAGES, MissingText, catalogue, catalogue_files, tr
 
 SCREENS = Path(__file__).resolve().parents[1] / "screens"
 # tr('key' ...) / tr2("key" ...) / app.tr('key', ...) in Python and kv files.
