@@ -17,8 +17,8 @@ from drivers.speech import EspeakSpeaker, speaker_from_config
 from drivers.speech.espeak import VOICES
 from kiosk.config import AccessibilityConfig, load_config
 from kiosk.devices.speech import NullSpeaker, spell_number
-from screens.registry import SCREENS
 from kiosk.texts import catalogue
+from screens.registry import SCREENS
 from tests.ui.conftest import ROOT, run_ui_scenario, screenshot_dir, xvfb_display  # noqa: F401  (fixtures of the app test)
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed: "
