@@ -61,7 +61,7 @@ def load(lang: str) -> Catalogue:
             key = message.id if isinstance(message.id, str) else message.id[0]
             if key in texts:
                 raise ValueError(f"{path.name}: '{key}' is already defined by another catalogue")
-            texts[key] = message.string if isinstance(message.string, str) else tuple(message.string)
+            texts[key] = message.string if isinstance(message.string, str) else tuple(message.string or ())
     return Catalogue(texts, gettext.c2py(plural_expr or "0"))
 
 
@@ -70,21 +70,20 @@ def catalogue(lang: str) -> dict[str, Text]:
     return load(lang).texts
 
 
-def tr(key: str, lang: str, n: int | None = None, **values: object) -> str:
+def tr(key: str, lang: str, **values: object) -> str:
     """The text ``key`` in ``lang`` ("zh" or "en"), with ``{placeholders}`` filled from ``values``.
 
-    A plural message picks its form by ``n``, which also fills ``{n}``.
+    A plural message picks its form by the count ``n`` (which also fills ``{n}``).
     """
     cat = load(lang)
     try:
         text = cat.texts[key]
     except KeyError:
         raise MissingText(f"no text '{key}' in the {lang} catalogues") from None
-    if n is not None:
-        values["n"] = n
     if isinstance(text, tuple):
-        if n is None:
-            raise TypeError(f"'{key}' has plural forms: tr() needs n")
+        n = values.get("n")
+        if not isinstance(n, int):
+            raise TypeError(f"'{key}' has plural forms: tr() needs the count n")
         text = text[cat.plural(n)]
     return text.format(**values) if values else text
 
