@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.pofile import read_po
 
@@ -25,6 +26,8 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 # Each interface language and the Babel locale its catalogues (and their plural rule) are read with.
 _LOCALES = {"zh": "zh_CN", "en": "en"}
 LANGUAGES = tuple(_LOCALES)
+# What stands between words read one by one (a queue number's digits): Chinese writes none.
+WORD_SEPARATORS = {"zh": "", "en": " "}
 
 Text = str | tuple[str, ...]
 """One message: its text, or one text per plural form."""
@@ -93,7 +96,6 @@ def other(lang: str) -> str:
     return LANGUAGES[(LANGUAGES.index(lang) + 1) % len(LANGUAGES)]
 
 
-def in_lang(data: object, field: str, lang: str) -> str:
-    """A configuration text in ``lang``: ``in_lang(group, "name", "en")`` is ``group.name_en``."""
-    text: str = getattr(data, f"{field}_{lang}")
-    return text
+def in_lang(data: object, field: str, lang: str) -> Any:
+    """A configuration field in ``lang``: ``in_lang(group, "name", "en")`` is ``group.name_en``."""
+    return getattr(data, f"{field}_{lang}")

@@ -44,11 +44,11 @@ from kiosk.devices.printer import PrinterError
 from kiosk.errors import KioskError
 from kiosk.hours import OpeningHours
 from kiosk.identity import Identity
+from kiosk.texts import in_lang, other, tr
 from kiosk.wiring import Wiring
 from screens.idle import IdleWatch
 from screens.lifecycle import Lifecycle
 from screens.registry import SCREENS
-from kiosk.texts import other, tr
 from screens.theme import Theme
 from screens.widgets import KioskRoot
 from screens.worker import Worker
@@ -114,8 +114,13 @@ class KioskApp(App):
         """The text ``key`` in the second language (shown smaller under the first)."""
         return tr(key, other(lang), **values)
 
-    def pick(self, zh: str, en: str, lang: str) -> str:
-        return zh if lang == "zh" else en
+    def pick(self, data: object, field: str, lang: str) -> str:
+        """A configuration text in ``lang`` (``pick(hall, 'name', app.lang)``), for kv."""
+        return in_lang(data, field, lang)
+
+    def other(self, lang: str) -> str:
+        """The second language, for kv."""
+        return other(lang)
 
     @property
     def simulated_reader(self) -> SimulatedCardReader | None:
