@@ -15,8 +15,12 @@ class KioskError(Exception):
     code = "error"
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or self.code)
+        super().__init__(detail)
         self.detail = detail
+
+    def __str__(self) -> str:
+        # The English message when there is no detail, read when asked: a subclass sets its values after this.
+        return self.detail or self.message("en")
 
     def values(self, lang: str) -> dict[str, object]:
         """The message's placeholders in ``lang`` (none here)."""

@@ -258,8 +258,8 @@ class Localized:
 
 
 def localized(zh: str, en: str, lang: str) -> Localized:
-    """``lang``'s text, else the other language's. Only Chinese can stand in for an empty text that way (when
-    Chinese was asked, its text is the empty one), so standing in is ``in_chinese`` whenever there is one."""
+    """``lang``'s text, else the other language's, marked ``in_chinese`` when Chinese stands in: only it can,
+    since a Chinese text that exists is never the missing one."""
     texts = {"zh": zh, "en": en}
     return Localized(texts[lang]) if texts[lang] else Localized(texts[other(lang)], in_chinese=bool(zh))
 

@@ -118,10 +118,6 @@ class KioskApp(App):
         """A configuration text in ``lang`` (``pick(hall, 'name', app.lang)``), for kv."""
         return in_lang(data, field, lang)
 
-    def other(self, lang: str) -> str:
-        """The second language, for kv."""
-        return other(lang)
-
     @property
     def simulated_reader(self) -> SimulatedCardReader | None:
         return self.reader if isinstance(self.reader, SimulatedCardReader) else None
