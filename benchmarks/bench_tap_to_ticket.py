@@ -52,8 +52,8 @@ def child(printer: str) -> int:
         reads = lambda: len(emulator.model.queries) // 4  # noqa: E731  # one status read asks DLE EOT 1..4
     state = StateDir.for_config(config)
     configure_kivy(config, state, fullscreen=False)
+    from kiosk.texts import tr
     from screens.main import create_app
-    from screens.texts import tr
     from tests.ui.touch import run_scenario, tap, until
 
     start = datetime(2026, 11, 24, 9, 0, tzinfo=config.timezone)

@@ -37,14 +37,13 @@ EXIT_MARKER = "exit-to-shell"
 
 class PinError(KioskError):
     code = "admin_pin"
-    zh = "维护密码无法验证。"
-    en = "The maintenance PIN could not be checked."
 
 
 class BadPinFormat(PinError):
     code = "admin_pin_format"
-    zh = f"维护密码须为 {MIN_DIGITS} 到 {MAX_DIGITS} 位数字。"
-    en = f"The maintenance PIN must be {MIN_DIGITS} to {MAX_DIGITS} digits."
+
+    def values(self, lang: str) -> dict[str, object]:
+        return {"min": MIN_DIGITS, "max": MAX_DIGITS}
 
 
 class WrongPin(PinError):
@@ -56,10 +55,8 @@ class WrongPin(PinError):
         super().__init__(f"{tries_left} tries left")
         self.tries_left = tries_left
 
-    def message(self, lang: str = "zh") -> str:
-        if lang == "zh":
-            return f"密码错误，还可再试 {self.tries_left} 次。"
-        return f"Wrong PIN. {self.tries_left} {'try' if self.tries_left == 1 else 'tries'} left."
+    def values(self, lang: str) -> dict[str, object]:
+        return {"n": self.tries_left}
 
 
 class PinLocked(PinError):
@@ -71,10 +68,8 @@ class PinLocked(PinError):
         super().__init__(f"locked until {until.isoformat(timespec='minutes')}")
         self.until = until
 
-    def message(self, lang: str = "zh") -> str:
-        if lang == "zh":
-            return f"密码输错次数过多，维护登录已锁定，{moment(self.until, 'zh')} 后可再试。"
-        return f"Too many wrong PINs: maintenance sign-in is locked until {moment(self.until, 'en')}."
+    def values(self, lang: str) -> dict[str, object]:
+        return {"until": moment(self.until, lang)}
 
 
 def check_pin_format(pin: str) -> str:

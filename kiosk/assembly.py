@@ -44,8 +44,6 @@ TOKEN_FILE = "hall-token"
 
 class HallTokenMissing(KioskError):
     code = "hall_token_missing"
-    zh = "本机尚未登记到大厅服务器，请联系管理员。"
-    en = "This kiosk is not registered with the hall server. Please ask the administrator."
 
 
 # -- devices ----------------------------------------------------------------------------------------------

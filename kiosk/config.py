@@ -674,8 +674,6 @@ class ConfigError(KioskError):
     """A configuration folder was refused; ``problems`` lists every reason."""
 
     code = "config_invalid"
-    zh = "配置文件有误，已拒绝加载。"
-    en = "The configuration is invalid and was not loaded."
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems

@@ -17,8 +17,8 @@ from datetime import date, datetime
 
 from kiosk.config import KioskConfig, MatterConfig
 from kiosk.devices.document import Document
-from kiosk.devices.printer import PrinterError, PrinterOffline, TicketPrinter, error_for_status
-from kiosk.errors import KioskError
+from kiosk.devices.printer import PrinterError, TicketPrinter, error_for_status
+from kiosk.errors import KioskError, OperationTimedOut
 from kiosk.identity import Identity
 from kiosk.queue.appointments import AppointmentDesk
 from kiosk.queue.model import Priority, Ticket
@@ -27,17 +27,13 @@ from kiosk.queue.service import QueueService
 from kiosk.ticket import checklist_document, ticket_document, ticket_status_url
 
 log = logging.getLogger(__name__)
-# A printer answers its status within a second; one that takes longer than this is taken as not ready.
-STATUS_TIMEOUT_SECONDS = 5.0
 
 
 class PrinterNotReady(KioskError):
-    """The printer cannot print now (or took too long to say), so no number was issued yet; ``fault`` says why.
+    """The printer cannot print now, so no number was issued yet; ``fault`` says why.
     The citizen may take the number on screen only (call again with ``accepted_fault=fault``)."""
 
     code = "printer_not_ready"
-    zh = "打印机暂时无法打印小票。"
-    en = "The printer cannot print a ticket right now."
 
     def __init__(self, fault: PrinterError) -> None:
         super().__init__(fault.detail)
@@ -70,9 +66,8 @@ class TicketDesk:
     """The kiosk's flows over its queue, appointments and printer. Blocking: run them off the UI thread."""
 
     def __init__(self, queue: QueueService, appointments: AppointmentDesk, printer: TicketPrinter,
-                 config: KioskConfig, reprints: ReprintLog, status_timeout: float = STATUS_TIMEOUT_SECONDS) -> None:
+                 config: KioskConfig, reprints: ReprintLog) -> None:
         self.queue = queue
-        self.status_timeout = status_timeout
         self.appointments = appointments
         self.printer = printer
         self.config = config
@@ -85,36 +80,36 @@ class TicketDesk:
         except PrinterError as exc:
             return exc
 
-    def _ready(self, accepted_fault: PrinterError | None) -> PrinterError | None:
-        if accepted_fault is not None:
-            return accepted_fault  # the citizen takes the number on screen only: the printer is not asked again
-        started = time.monotonic()
-        fault = self.printer_fault()
-        took = time.monotonic() - started
-        if fault is None and took > self.status_timeout:
-            # The screen may have given up on this call: issuing now would make a number nobody waits for.
-            fault = PrinterOffline(f"the printer's status took {took:.1f} s (more than {self.status_timeout:g} s)")
-        if fault is not None:
-            raise PrinterNotReady(fault)
-        return None
+    def _ready(self, accepted_fault: PrinterError | None, deadline: float | None) -> PrinterError | None:
+        fault = accepted_fault
+        if fault is None:  # on screen only, the citizen was told the fault: the printer is not asked again
+            fault = self.printer_fault()
+            if fault is not None:
+                raise PrinterNotReady(fault)
+        if deadline is not None and (late := time.monotonic() - deadline) > 0:
+            # The screen has stopped waiting (a hung printer, or a call that waited for a free worker): a number
+            # issued now would be one nobody waits for.
+            raise OperationTimedOut(f"nothing issued: the call was {late:.1f} s past its deadline")
+        return fault
 
     def _issued(self, ticket: Ticket, fault: PrinterError | None) -> Issued:
         return Issued(ticket, ticket_document(ticket, self.config), ticket_status_url(ticket, self.config), fault)
 
     def issue(self, group_id: str, identity: Identity | None = None, priority: Priority = Priority.NONE, *,
-              accepted_fault: PrinterError | None = None) -> Issued:
+              accepted_fault: PrinterError | None = None, deadline: float | None = None) -> Issued:
         """Issue a number of ``group_id``. Reads the printer's status once and raises ``PrinterNotReady``
         (nothing issued) when it cannot print; ``accepted_fault`` is the fault the citizen was told of and agreed
-        to take the number on screen only with. Queue refusals propagate as raised."""
-        fault = self._ready(accepted_fault)
+        to take the number on screen only with. Past ``deadline`` (``time.monotonic()``), when the screen no longer
+        waits, nothing is issued (``OperationTimedOut``). Queue refusals propagate as raised."""
+        fault = self._ready(accepted_fault, deadline)
         return self._issued(self.queue.issue(group_id, identity, priority), fault)
 
     def check_in(self, code: str = "", identity: Identity | None = None, *,
-                 accepted_fault: PrinterError | None = None) -> Issued:
-        """Check an appointment in (by code or ID card) and issue its green-channel ticket; ``PrinterNotReady``
-        and ``accepted_fault`` as for ``issue``, and the refusals (not found, too early, too late, already
-        checked in, closed)."""
-        fault = self._ready(accepted_fault)
+                 accepted_fault: PrinterError | None = None, deadline: float | None = None) -> Issued:
+        """Check an appointment in (by code or ID card) and issue its green-channel ticket; ``PrinterNotReady``,
+        ``accepted_fault`` and ``deadline`` as for ``issue``, and the refusals (not found, too early, too late,
+        already checked in, closed)."""
+        fault = self._ready(accepted_fault, deadline)
         return self._issued(self.appointments.check_in(code=code, identity=identity).ticket, fault)
 
     def print_issued(self, issued: Issued) -> IssueOutcome:

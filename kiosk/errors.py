@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from kiosk.texts import tr
+
 
 class KioskError(Exception):
     """Base of every user-visible fault.
 
-    Subclasses set ``code`` and the two messages; ``message(lang)`` picks one.
+    Subclasses set ``code``; the message is ``error.<code>`` in the catalogues (``errors.po``), and a subclass
+    whose message has placeholders fills them in ``values``.
     """
 
     code = "error"
-    zh = "系统暂时无法办理，请联系工作人员。"
-    en = "Something went wrong. Please ask a member of staff."
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or self.en)
+        super().__init__(detail)
         self.detail = detail
 
     def __init_subclass__(cls, **kwargs: object) -> None:
@@ -31,9 +32,17 @@ class KioskError(Exception):
                             f"{known.__module__}.{known.__qualname__}'s")
         _BY_CODE[code] = cls
 
+    def __str__(self) -> str:
+        # The English message when there is no detail, read when asked: a subclass sets its values after this.
+        return self.detail or self.message("en")
+
+    def values(self, lang: str) -> dict[str, object]:
+        """The message's placeholders in ``lang`` (none here)."""
+        return {}
+
     def message(self, lang: str = "zh") -> str:
         """The citizen-facing message in ``lang`` ("zh" or "en")."""
-        return self.zh if lang == "zh" else self.en
+        return tr(f"error.{self.code}", lang, **self.values(lang))
 
     def bilingual(self) -> str:
         """Both messages, Chinese first, for printing and logs."""
@@ -41,6 +50,12 @@ class KioskError(Exception):
 
 
 _BY_CODE: dict[str, type[KioskError]] = {KioskError.code: KioskError}
+
+
+class OperationTimedOut(KioskError):
+    """A call that did not end in time: the screen stopped waiting for it (and it must not act any more)."""
+
+    code = "timeout"
 
 
 def error_for_code(code: str) -> type[KioskError]:

@@ -17,6 +17,7 @@ from enum import IntEnum
 from pypinyin import Style, pinyin
 
 from kiosk.config import GroupConfig, KioskConfig, LifeEvent, MatterConfig, ServicesFile
+from kiosk.texts import in_lang, other
 
 MAX_QUERY = 40
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -257,9 +258,10 @@ class Localized:
 
 
 def localized(zh: str, en: str, lang: str) -> Localized:
-    if lang == "zh":
-        return Localized(zh or en)
-    return Localized(en) if en else Localized(zh, in_chinese=bool(zh))
+    """``lang``'s text, else the other language's, marked ``in_chinese`` when Chinese stands in: only it can,
+    since a Chinese text that exists is never the missing one."""
+    texts = {"zh": zh, "en": en}
+    return Localized(texts[lang]) if texts[lang] else Localized(texts[other(lang)], in_chinese=bool(zh))
 
 
 @dataclass(frozen=True)
@@ -301,20 +303,19 @@ def guide_url(matter: MatterConfig, config: KioskConfig) -> str:
 
 def matter_page(matter: MatterConfig, group: GroupConfig, config: KioskConfig, lang: str) -> MatterPage:
     """The page of ``matter`` in ``lang`` ("zh" or "en"): English where the catalogue has it, else Chinese."""
-    en = lang != "zh"
-    steps_in_chinese = en and bool(matter.steps_zh) and not matter.steps_en
+    steps = in_lang(matter, "steps", lang)
     return MatterPage(
         matter_id=matter.id,
-        name=matter.name_en if en else matter.name_zh,
-        other_name=matter.name_zh if en else matter.name_en,
-        group=group.name_en if en else group.name_zh,
+        name=in_lang(matter, "name", lang),
+        other_name=in_lang(matter, "name", other(lang)),
+        group=in_lang(group, "name", lang),
         summary=localized(matter.summary_zh, matter.summary_en, lang),
         who=localized(matter.who_zh, matter.who_en, lang),
         appointment_required=matter.appointment_required,
         materials=tuple(MaterialItem(localized(m.name_zh, m.name_en, lang), m.original, m.copies,
                                      localized(m.note_zh, m.note_en, lang)) for m in matter.materials),
-        steps=tuple(matter.steps_en if en and matter.steps_en else matter.steps_zh),
-        steps_in_chinese=steps_in_chinese,
+        steps=tuple(steps or matter.steps_zh),
+        steps_in_chinese=bool(matter.steps_zh) and not steps,  # as in localized(): only Chinese stands in
         fee=localized(matter.fee_zh, matter.fee_en, lang),
         time_limit=localized(matter.time_limit_zh, matter.time_limit_en, lang),
         place=localized(matter.place_zh, matter.place_en, lang),

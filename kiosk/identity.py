@@ -24,8 +24,6 @@ class InvalidIdNumber(KioskError):
     """The ID number is malformed, has a wrong check digit or an impossible birth date."""
 
     code = "invalid_id_number"
-    zh = "身份证号码无效，请核对后重试，或联系工作人员。"
-    en = "The ID number is not valid. Please check it or ask a member of staff."
 
 
 def check_digit(first17: str) -> str:

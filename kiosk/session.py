@@ -15,9 +15,9 @@ from enum import StrEnum
 
 from kiosk.config import GroupConfig, KioskConfig
 from kiosk.identity import Identity
+from kiosk.texts import other
 
 log = logging.getLogger(__name__)
-_OTHER_LANGUAGE = {"zh": "en", "en": "zh"}
 
 
 class NextStep(StrEnum):
@@ -60,7 +60,7 @@ class CitizenSession:
         self._changed()
 
     def toggle_language(self) -> None:
-        self.set_language(_OTHER_LANGUAGE[self.lang])
+        self.set_language(other(self.lang))
 
     def set_large(self, large: bool) -> None:
         self.large = large

@@ -1,26 +1,32 @@
-"""Dates and times as a citizen reads them, in Chinese and English."""
+"""Dates and times as a citizen reads them, in Chinese and English (formats and names from the catalogues)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-_ZH_WEEKDAYS = "一二三四五六日"
+from kiosk.texts import tr
+
+
+def _names(when: datetime, lang: str) -> dict[str, object]:
+    return {"day": when.day, "month": tr(f"month_{when.month}", lang), "weekday": tr(f"weekday_{when.weekday()}", lang)}
 
 
 def day(when: datetime, lang: str) -> str:
     """``11月24日（周二）`` or ``Tue 24 Nov``."""
-    if lang == "zh":
-        return f"{when.month}月{when.day}日（周{_ZH_WEEKDAYS[when.weekday()]}）"
-    return f"{when:%a} {when.day} {when:%b}"
+    return tr("day", lang, **_names(when, lang))
+
+
+def short_date(when: datetime, lang: str, this_year: int) -> str:
+    """``11月20日`` / ``20 Nov``, with the year when it is not ``this_year``."""
+    key = "short_date" if when.year == this_year else "short_date_year"
+    return tr(key, lang, year=when.year, **_names(when, lang))
 
 
 def moment(when: datetime, lang: str) -> str:
     """``11月24日（周二）09:00`` or ``Tue 24 Nov 09:00``."""
-    return f"{day(when, lang)}{'' if lang == 'zh' else ' '}{when:%H:%M}"
+    return tr("moment", lang, day=day(when, lang), time=f"{when:%H:%M}")
 
 
 def wait_phrase(value: int, lang: str) -> str:
     """An estimated wait: ``预计等候约 15 分钟`` / ``Estimated wait: about 15 min``."""
-    if value <= 0:
-        return "无需等待" if lang == "zh" else "No wait expected"
-    return f"预计等候约 {value} 分钟" if lang == "zh" else f"Estimated wait: about {value} min"
+    return tr("wait_minutes", lang, n=value) if value > 0 else tr("wait_none", lang)

@@ -16,8 +16,8 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
 from kiosk.admin_pin import PinError, PinGuard
+from kiosk.texts import other
 from screens.registry import kiosk_screen
-from screens.texts import other
 
 HOLD_SECONDS = 3.0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -44,10 +45,10 @@ from kiosk.devices.card import (
 from kiosk.devices.printer import PrinterError
 from kiosk.errors import KioskError
 from kiosk.session import CitizenSession, NextStep, SessionDefaults
+from kiosk.texts import in_lang, other, tr
 from screens.idle import IdleWatch
 from screens.lifecycle import Lifecycle
 from screens.registry import SCREENS
-from screens.texts import other, tr
 from screens.theme import Theme
 from screens.widgets import KioskRoot
 from screens.worker import Worker
@@ -59,6 +60,10 @@ BUSY_DELAY_SECONDS = 0.3
 OFFLINE_CHECK_SECONDS = 2.0
 # A ticket on a slow serial line, with the printer's answer after it, is done well within this.
 PRINT_TIMEOUT_SECONDS = 30.0
+# Taking a number: the printer's status and the issue within ISSUE_TIMEOUT_SECONDS, of which the issue (the hall
+# server's request budget is at most 9 s) may take the last ISSUE_TIME_SECONDS.
+ISSUE_TIMEOUT_SECONDS = 20.0
+ISSUE_TIME_SECONDS = 10.0
 
 
 def qr_png(payload: str) -> bytes:
@@ -141,8 +146,9 @@ class KioskApp(App):
         """The text ``key`` in the second language (shown smaller under the first)."""
         return tr(key, other(lang), **values)
 
-    def pick(self, zh: str, en: str, lang: str) -> str:
-        return zh if lang == "zh" else en
+    def pick(self, data: object, field: str, lang: str) -> str:
+        """A configuration text in ``lang`` (``pick(hall, 'name', app.lang)``), for kv."""
+        return in_lang(data, field, lang)
 
     @property
     def simulated_reader(self) -> SimulatedCardReader | None:
@@ -282,16 +288,21 @@ class KioskApp(App):
         """Issue a number of the chosen group, with the identity read (if any)."""
         session = self.session
         group_id, identity = session.group_id, session.identity
-        self.issue(lambda accepted: self.desk.issue(group_id, identity, accepted_fault=accepted), "issuing")
+        self.issue(lambda accepted, deadline: self.desk.issue(group_id, identity, accepted_fault=accepted,
+                                                              deadline=deadline), "issuing")
 
-    def issue(self, flow: Callable[[PrinterError | None], Issued], busy: str,
+    def issue(self, flow: Callable[[PrinterError | None, float], Issued], busy: str,
               accepted: PrinterError | None = None) -> None:
         """Run a flow that issues a number (take a number, check in) in one trip: the number is shown at once
         and printed while the citizen reads it. A printer that cannot print is reported before anything is
         issued, and the citizen decides whether to take the number on screen only."""
 
+        # A flow that starts issuing after this (the printer hung, or no worker was free) issues nothing: the
+        # screen is about to give up on it. What is left is time enough for the hall's request budget.
+        deadline = time.monotonic() + ISSUE_TIMEOUT_SECONDS - ISSUE_TIME_SECONDS
+
         def work() -> tuple[Issued, bytes]:
-            issued = flow(accepted)
+            issued = flow(accepted, deadline)
             return issued, qr_png(issued.status_url)
 
         def refused(error: BaseException) -> None:
@@ -304,7 +315,7 @@ class KioskApp(App):
                 f"{fault.cause(lang)}{tr('screen_only', lang)}", f"{fault.cause(lang2)} {tr('screen_only', lang2)}",
                 tr("take_on_screen", lang), lambda: self.issue(flow, busy, accepted=fault))
 
-        self.call(work, self.show_ticket, refused, busy=busy, timeout=20)
+        self.call(work, self.show_ticket, refused, busy=busy, timeout=ISSUE_TIMEOUT_SECONDS)
 
     def show_ticket(self, result: tuple[Issued, bytes]) -> None:
         """Show an issued ticket (with its QR code as PNG bytes) on the result screen, then print it."""

@@ -39,5 +39,5 @@ class CheckinScreen(Screen):
     def check_in(self, code: str = "", identity: Identity | None = None) -> None:
         app = App.get_running_app()
         desk = app.desk
-        app.issue(lambda accepted: desk.check_in(code=code, identity=identity, accepted_fault=accepted),
-                  "checkin_busy")
+        app.issue(lambda accepted, deadline: desk.check_in(code=code, identity=identity, accepted_fault=accepted,
+                                                           deadline=deadline), "checkin_busy")

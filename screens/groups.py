@@ -9,9 +9,9 @@ from kivy.clock import Clock
 from kivy.uix.screenmanager import Screen
 
 from kiosk.queue.model import GroupStatus
+from kiosk.texts import in_lang, other, tr
 from kiosk.timefmt import wait_phrase
 from screens.registry import kiosk_screen
-from screens.texts import other, tr
 from screens.widgets import Choice
 
 REFRESH_SECONDS = 5.0
@@ -64,9 +64,8 @@ class GroupsScreen(Screen):
         self.ids.choices.choices = [self._choice(group, app.lang) for group in app.kiosk_config.services.groups]
 
     def _choice(self, group: Any, lang: str) -> Choice:
-        app = App.get_running_app()
-        title = app.pick(group.name_zh, group.name_en, lang)
-        subtitle = app.pick(group.name_zh, group.name_en, other(lang))
+        title = in_lang(group, "name", lang)
+        subtitle = in_lang(group, "name", other(lang))
         status = self._statuses.get(group.id)
         if status is None:
             return Choice(group.id, title, subtitle, tr("figures_unavailable" if self._unavailable else "loading", lang))

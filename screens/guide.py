@@ -11,22 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.app import App
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
-from kiosk.config import MatterConfig
+from kiosk.config import GroupConfig, LifeEvent, MatterConfig
 from kiosk.guide import MAX_QUERY, Guide, guide_for
+from kiosk.texts import in_lang, other, tr
 from screens.registry import kiosk_screen
-from screens.texts import other, tr
 from screens.widgets import Choice
 
 _TAB_OF_VIEW = {"groups": "groups", "group": "groups", "events": "events", "event": "events",
                 "search": "search", "results": "search"}
 KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_SHORT_WORD = 4  # characters: every frequent Chinese word fits, no English one does
 
 
 class GuideTab(ButtonBehavior, BoxLayout):
@@ -59,6 +60,7 @@ class SearchKeyboard(BoxLayout):
 
     value = StringProperty("")
     words = ListProperty([])  # FrequentWord
+    long_words = BooleanProperty(False)  # words wider than a Chinese one take fewer keys a row (guide.kv)
     count = NumericProperty(0)
     __events__ = ("on_word", "on_submit")
 
@@ -93,8 +95,9 @@ class SearchKeyboard(BoxLayout):
         lang = App.get_running_app().lang
         grid = self.ids.words
         grid.clear_widgets()
-        for word in self.words:
-            text = word.zh if lang == "zh" else word.en
+        texts = [getattr(word, lang) for word in self.words]
+        self.long_words = any(len(text) > _SHORT_WORD for text in texts)
+        for text in texts:
             key = WordKey(text=text, word=text)
             key.bind(on_release=lambda k: self.dispatch("on_word", k.word))
             grid.add_widget(key)
@@ -229,18 +232,18 @@ class GuideScreen(Screen):
         view, sub, back = self.view, "", ""
         if view == "groups":
             heading = tr("guide_choose_group", lang)
-            self.choices.choices = [_folder(g.id, g.name_zh, g.name_en, n, lang) for g, n in guide.groups()]
+            self.choices.choices = [_folder(g, n, lang) for g, n in guide.groups()]
         elif view == "events":
             heading = tr("guide_choose_event", lang)
-            self.choices.choices = [_folder(e.id, e.name_zh, e.name_en, len(guide.matters_of_event(e.id)), lang)
+            self.choices.choices = [_folder(e, len(guide.matters_of_event(e.id)), lang)
                                     for e in guide.life_events()]
         elif view == "group":
             group = guide.group(self.selected)
-            heading, back = _name(group.name_zh, group.name_en, lang), tr("guide_back_groups", lang)
+            heading, back = in_lang(group, "name", lang), tr("guide_back_groups", lang)
             self.choices.choices = [_matter(guide, m, lang, with_group=False) for m in guide.matters_of_group(group.id)]
         elif view == "event":
             event = guide.life_event(self.selected)
-            heading, back = _name(event.name_zh, event.name_en, lang), tr("guide_back_events", lang)
+            heading, back = in_lang(event, "name", lang), tr("guide_back_events", lang)
             self.choices.choices = [_matter(guide, m, lang) for m in guide.matters_of_event(event.id)]
         elif view == "search":
             heading, sub = tr("guide_search_title", lang), tr("guide_search_hint", lang)
@@ -259,13 +262,9 @@ class GuideScreen(Screen):
         return next(k for k in self.keyboard.ids.words.children if k.word == word)
 
 
-def _name(zh: str, en: str, lang: str) -> str:
-    return App.get_running_app().pick(zh, en, lang)
-
-
-def _folder(key: str, name_zh: str, name_en: str, count: int, lang: str) -> Choice:
+def _folder(folder: GroupConfig | LifeEvent, count: int, lang: str) -> Choice:
     """A group or a life event in a list: its name in both languages and how many matters it holds."""
-    return Choice(key, _name(name_zh, name_en, lang), _name(name_zh, name_en, other(lang)),
+    return Choice(folder.id, in_lang(folder, "name", lang), in_lang(folder, "name", other(lang)),
                   tr("guide_matter_count", lang, n=count))
 
 
@@ -275,8 +274,7 @@ def _matter(guide: Guide, matter: MatterConfig, lang: str, with_group: bool = Tr
     notes = []
     if with_group:
         group = guide.group(matter.group)
-        notes.append(_name(group.name_zh, group.name_en, lang))
+        notes.append(in_lang(group, "name", lang))
     if matter.appointment_required:
         notes.append(tr("guide_appointment_needed", lang))
-    return Choice(matter.id, _name(matter.name_zh, matter.name_en, lang),
-                  _name(matter.name_zh, matter.name_en, other(lang)), " · ".join(notes))
+    return Choice(matter.id, in_lang(matter, "name", lang), in_lang(matter, "name", other(lang)), " · ".join(notes))

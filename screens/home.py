@@ -10,9 +10,9 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.hours import describe_sessions
+from kiosk.texts import tr
 from kiosk.timefmt import day, moment
 from screens.registry import kiosk_screen
-from screens.texts import tr
 
 
 @kiosk_screen("home")

@@ -25,8 +25,8 @@ from kiosk.devices.printer import PrintCheck
 from kiosk.diagnostics import LogEntry, StatusReport, print_test_ticket, recent_problems, status_report
 from kiosk.identity import Identity
 from kiosk.queue.reprints import PendingReprint
+from kiosk.texts import other, tr
 from screens.registry import kiosk_screen
-from screens.texts import other, tr
 from screens.widgets import Choice
 
 # Print failures are recorded by the fault's code; the texts name printer states.

@@ -19,9 +19,9 @@ from kivy.uix.screenmanager import Screen
 from kiosk.config import MatterConfig
 from kiosk.devices.printer import PrinterError
 from kiosk.guide import Guide, Localized, MaterialItem, MatterPage, matter_page
+from kiosk.texts import other, tr
 from screens.app import qr_png
 from screens.registry import kiosk_screen
-from screens.texts import other, tr
 
 # One tap of "next screen" moves the page by this share of what is visible, so a line stays in view.
 PAGE_STEP = 0.85

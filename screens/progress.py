@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from kivy.app import App
@@ -18,14 +17,15 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from kiosk.backend.hall_client import HallUnreachable
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, OperationTimedOut
+from kiosk.guide import localized
 from kiosk.identity import Identity
 from kiosk.queue.errors import ProgressNotFound
 from kiosk.queue.progress import ProgressRecord, ProgressUnavailable, Stage, Step
+from kiosk.texts import in_lang, other, tr
+from kiosk.timefmt import short_date
 from screens.queue_status import place
 from screens.registry import kiosk_screen
-from screens.texts import other, tr
-from screens.worker import OperationTimedOut
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +55,6 @@ class CardView:
     ready: bool
 
 
-def short_date(when: datetime, tz: Any, lang: str, this_year: int) -> str:
-    """``11月20日`` / ``20 Nov``, with the year when it is not this year."""
-    local = when.astimezone(tz)
-    if lang == "zh":
-        return (f"{local.year}年" if local.year != this_year else "") + f"{local.month}月{local.day}日"
-    return f"{local.day} {local:%b}" + (f" {local.year}" if local.year != this_year else "")
-
-
 def card_view(record: ProgressRecord, app: Any, lang: str, applicant: bool = True) -> CardView:
     """The card of ``record`` in ``lang``: matter and place from the catalogue when it knows the matter;
     the (masked) applicant unless ``applicant`` is False (the heading names the card's holder)."""
@@ -70,21 +62,20 @@ def card_view(record: ProgressRecord, app: Any, lang: str, applicant: bool = Tru
     tz = config.timezone
     this_year = app.clock().astimezone(tz).year
     matter = next((m for m in app.backend.catalogue().matters if m.id == record.matter_id), None)
-    name = (app.pick(matter.name_zh, matter.name_en, lang) if matter else record.matter_name_zh) or record.receipt_no
+    name = (in_lang(matter, "name", lang) if matter else record.matter_name_zh) or record.receipt_no
     states = record.steps()
     steps = tuple(StepView(i + 1, tr(f"progress_step_{s.step.value}", lang),
-                           short_date(s.at, tz, lang, this_year) if s.at else "", s.reached, s.current,
+                           short_date(s.at.astimezone(tz), lang, this_year) if s.at else "", s.reached, s.current,
                            s.stage is Stage.REJECTED, i + 1 < len(states) and states[i + 1].reached)
                   for i, s in enumerate(states))
-    place = app.pick(matter.place_zh, matter.place_en or matter.place_zh, lang) if matter and matter.place_zh else ""
-    place = place or tr("progress_collect_desk", lang, address=app.pick(config.kiosk.hall.address_zh,
-                                                                        config.kiosk.hall.address_en, lang))
+    place = localized(matter.place_zh, matter.place_en, lang).text if matter and matter.place_zh else ""
+    place = place or tr("progress_collect_desk", lang, address=in_lang(config.kiosk.hall, "address", lang))
     ready = any(s.step is Step.READY and s.current for s in states)
     who = " ".join(p for p in (record.name_masked, record.id_masked) if p)
     return CardView(
         matter=name, receipt=tr("progress_receipt_line", lang, receipt=record.receipt_no),
         applicant=tr("progress_applicant", lang, who=who) if who and applicant else "", steps=steps,
-        status=tr("progress_now", lang, stage=record.stage_zh if lang == "zh" else record.stage_en),
+        status=tr("progress_now", lang, stage=in_lang(record, "stage", lang)),
         note=tr("progress_note", lang, note=record.note_zh) if record.note_zh else "",
         collect=tr("progress_collect_now" if ready else "progress_collect", lang, place=place), ready=ready)
 

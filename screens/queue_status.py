@@ -17,9 +17,9 @@ from kivy.uix.screenmanager import Screen
 from kiosk.queue.errors import TicketNotFound
 from kiosk.queue.model import GroupStatus, Ticket, TicketStatus
 from kiosk.queue.wire import NUMBER
+from kiosk.texts import in_lang, other, tr
 from kiosk.timefmt import wait_phrase
 from screens.registry import kiosk_screen
-from screens.texts import tr
 
 REFRESH_SECONDS = 5.0
 # Numbers at the windows shown per group; the rest are counted ("and 2 more").
@@ -62,7 +62,7 @@ def group_lines(statuses: list[GroupStatus], serving: list[Ticket], lang: str) -
     at_windows: dict[str, list[Ticket]] = {}
     for ticket in serving:
         at_windows.setdefault(ticket.group_id, []).append(ticket)
-    return [GroupLine(s.group_id, *((s.name_zh, s.name_en) if lang == "zh" else (s.name_en, s.name_zh)),
+    return [GroupLine(s.group_id, in_lang(s, "name", lang), in_lang(s, "name", other(lang)),
                       tr("waiting", lang, n=s.waiting), wait_phrase(s.wait_minutes, lang),
                       _serving_text(at_windows.get(s.group_id, []), lang))
             for s in statuses]
@@ -209,14 +209,14 @@ class QueueStatusScreen(Screen):
         group = next((g for g in app.kiosk_config.services.groups if g.id == ticket.group_id), None)
         self.ticket_state = ticket.status.value
         self.ticket_priority = ticket.is_priority and ticket.status is TicketStatus.WAITING
-        self.ticket_group = app.pick(group.name_zh, group.name_en, lang) if group else ""
+        self.ticket_group = in_lang(group, "name", lang) if group else ""
         self.ticket_area = ""
         if ticket.status is TicketStatus.WAITING:
             ahead = ticket.people_ahead
             self.ticket_main = tr({0: "qstatus_ticket_next", 1: "qstatus_one_ahead"}.get(ahead, "people_ahead"), lang,
                                   n=ahead)
             self.ticket_detail = wait_phrase(ticket.wait_minutes, lang)
-            self.ticket_area = app.pick(group.wait_area_zh, group.wait_area_en, lang) if group else ""
+            self.ticket_area = in_lang(group, "wait_area", lang) if group else ""
         elif ticket.status is TicketStatus.CALLED:
             self.ticket_main = tr("qstatus_ticket_called", lang, window=ticket.window)
             self.ticket_detail = tr("qstatus_ticket_called_hint", lang)

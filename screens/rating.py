@@ -18,9 +18,9 @@ from kiosk.identity import Identity
 from kiosk.queue.errors import AlreadyRated, InvalidPhone
 from kiosk.queue.model import Ticket
 from kiosk.queue.ratings import Level, Rating, Reason, mask_phone, valid_mobile
+from kiosk.texts import in_lang, other, tr
 from screens.idle import ReturnsHome
 from screens.registry import kiosk_screen
-from screens.texts import other, tr
 from screens.widgets import Choice
 
 # What each step shows as its title and hint (the level step's title names the ticket, the thanks its outcome).
@@ -74,8 +74,8 @@ class RatingScreen(ReturnsHome, Screen):
             self.hint = tr(hint, lang) if hint else ""
         # A chosen reason is marked (and coloured, below); no third line, so that long names still fit.
         self.ids.reasons.choices = [
-            Choice(r.value, ("✔ " if r.value in self.chosen else "") + app.pick(r.zh, r.en, lang),
-                   app.pick(r.zh, r.en, lang2)) for r in Reason]
+            Choice(r.value, ("✔ " if r.value in self.chosen else "") + getattr(r, lang),
+                   getattr(r, lang2)) for r in Reason]
         self._colour_reasons()
 
     def _recolour(self, *_: Any) -> None:
@@ -91,7 +91,7 @@ class RatingScreen(ReturnsHome, Screen):
         app = App.get_running_app()
         group = app.group(self._ticket.group_id)
         return tr("rating_for_ticket", lang, number=self._ticket.number,
-                  service=app.pick(group.name_zh, group.name_en, lang))
+                  service=in_lang(group, "name", lang))
 
     def _thanks_detail(self, lang: str) -> str:
         rating = self._rating

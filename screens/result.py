@@ -14,10 +14,10 @@ from kiosk.desk import Issued, IssueOutcome
 from kiosk.devices.printer import PrinterError
 from kiosk.devices.speech import spell_number
 from kiosk.errors import KioskError
+from kiosk.texts import in_lang, other, tr
 from kiosk.timefmt import wait_phrase
 from screens.idle import ReturnsHome
 from screens.registry import kiosk_screen
-from screens.texts import other, tr
 
 
 @kiosk_screen("result")
@@ -68,11 +68,11 @@ class ResultScreen(ReturnsHome, Screen):
         group = app.group(ticket.group_id)
         self.number = ticket.number
         self.priority = ticket.is_priority
-        self.group_title = app.pick(group.name_zh, group.name_en, lang)
-        self.group_subtitle = app.pick(group.name_zh, group.name_en, lang2)
+        self.group_title = in_lang(group, "name", lang)
+        self.group_subtitle = in_lang(group, "name", lang2)
         self.ahead_text = tr("people_ahead", lang, n=ticket.people_ahead)
         self.wait_text = wait_phrase(ticket.wait_minutes, lang)
-        self.area_text = app.pick(group.wait_area_zh, group.wait_area_en, lang)
+        self.area_text = in_lang(group, "wait_area", lang)
         result = self._print_result
         self.printed = not isinstance(result, KioskError)
         if isinstance(result, KioskError):

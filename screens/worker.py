@@ -14,15 +14,9 @@ from typing import Any
 
 from kivy.clock import Clock
 
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, OperationTimedOut
 
 log = logging.getLogger(__name__)
-
-
-class OperationTimedOut(KioskError):
-    code = "timeout"
-    zh = "系统响应超时，请稍后再试，或联系工作人员。"
-    en = "The system did not answer in time. Please try again or ask a member of staff."
 
 
 class Worker:

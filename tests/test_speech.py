@@ -17,8 +17,8 @@ from drivers.speech.espeak import VOICES, EspeakSpeaker
 from kiosk.assembly import speaker_for
 from kiosk.config import AccessibilityConfig, load_config
 from kiosk.devices.speech import NullSpeaker, spell_number
+from kiosk.texts import catalogue
 from screens.registry import SCREENS
-from screens.texts import catalogue
 from tests.ui.conftest import ROOT, run_ui_scenario, screenshot_dir, xvfb_display  # noqa: F401  (fixtures of the app test)
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed: "

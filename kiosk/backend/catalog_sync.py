@@ -61,7 +61,7 @@ class SyncCheck:
 def _reason(exc: KioskError) -> str:
     if isinstance(exc, ConfigError):
         return "; ".join(str(p) for p in exc.problems)
-    return f"{exc.code}: {exc.detail or exc.en}"
+    return f"{exc.code}: {exc.detail or exc.message('en')}"
 
 
 def _read_copy(path: Path, own: ServicesFile) -> SyncedCatalog | None:

@@ -42,8 +42,6 @@ class HallUnreachable(KioskError):
     """No answer from the hall server in time (down, network fault, timeout)."""
 
     code = "hall_unreachable"
-    zh = "暂时无法连接大厅服务器，请稍后再试，或联系工作人员。"
-    en = "The hall server cannot be reached right now. Please try again or ask a member of staff."
 
 
 class HallTlsFailed(HallUnreachable):
@@ -51,8 +49,6 @@ class HallTlsFailed(HallUnreachable):
     a configuration fault for staff. Still ``HallUnreachable``, so a kiosk keeps working offline."""
 
     code = "hall_tls_failed"
-    zh = "无法与大厅服务器建立安全连接（证书校验未通过），请联系工作人员。"
-    en = "A secure connection to the hall server failed (its certificate was not verified). Please ask a member of staff."
 
 
 class HallError(KioskError):
@@ -61,9 +57,11 @@ class HallError(KioskError):
     def __init__(self, code: str, zh: str, en: str, status: int) -> None:
         super().__init__(f"{status} {code}")
         self.code = code
-        self.zh = zh
-        self.en = en
+        self.texts = {"zh": zh, "en": en}
         self.status = status
+
+    def message(self, lang: str = "zh") -> str:
+        return self.texts[lang]  # the server's own texts: this kiosk's catalogues do not know the code
 
 
 log = logging.getLogger(__name__)

@@ -105,22 +105,14 @@ KEEP_DELIVERED = timedelta(days=7)
 
 class OutboxEntryNotFound(KioskError):
     code = "outbox_entry_not_found"
-    zh = "没有这条被拒绝的待发送记录，请核对编号。"
-    en = "There is no refused outbox entry with this number. Please check it."
 
 
 class CheckInNeedsCode(KioskError):
     code = "checkin_needs_code"
-    zh = "暂时无法连接大厅服务器，无法凭身份证查找预约。请输入预约码签到，或直接取号、联系工作人员。"
-    en = ("The hall server cannot be reached, so appointments cannot be found by ID card right now. Please type "
-          "your appointment code, or take a number or ask a member of staff.")
 
 
 class OfflineAppointmentUnknown(KioskError):
     code = "offline_appointment_unknown"
-    zh = "暂时无法连接大厅服务器，本机无法核对这个预约码。请核对后重新输入，或直接取号、联系工作人员。"
-    en = ("The hall server cannot be reached and this kiosk cannot confirm this appointment code. Please check "
-          "it and type it again, or take a number or ask a member of staff.")
 
 
 @dataclass(frozen=True)
@@ -296,8 +288,6 @@ class Outbox:
 
 class UnknownEntryKind(KioskError):
     code = "unknown_entry_kind"
-    zh = "本机不认识这种待发送记录。"
-    en = "This kiosk does not know how to send this kind of entry."
 
 
 def _aware(value: datetime) -> datetime:

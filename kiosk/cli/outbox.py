@@ -20,8 +20,6 @@ from kiosk.errors import KioskError
 
 class NoOutbox(KioskError):
     code = "no_outbox"
-    zh = "本机没有待发送队列（未配置大厅服务器的离线号段 offline_series）。"
-    en = "This kiosk has no outbox ([backend] queue = \"hall\" with offline_series is not configured)."
 
 
 def _outbox(config: KioskConfig) -> Outbox:

@@ -18,50 +18,34 @@ from kiosk.identity import Identity
 
 class CardError(KioskError):
     code = "card_error"
-    zh = "读卡失败，请重新放置身份证。"
-    en = "The card could not be read. Please place it on the reader again."
 
 
 class ReaderMissing(CardError):
     code = "reader_missing"
-    zh = "读卡器暂时无法使用，请联系工作人员，或选择不刷卡取号。"
-    en = "The card reader is not available. Please ask a member of staff, or continue without a card."
 
 
 class CardRemovedEarly(CardError):
     code = "card_removed"
-    zh = "身份证拿开得太早，请重新放置并保持不动，直到提示完成。"
-    en = "The card was taken away too early. Place it again and hold it still until you are told."
 
 
 class UnsupportedCard(CardError):
     code = "unsupported_card"
-    zh = "无法识别这张卡，请使用居民身份证。"
-    en = "This card is not recognised. Please use a resident ID card."
 
 
 class InvalidCardData(CardError):
     code = "invalid_card"
-    zh = "身份证信息无法核验，可能已损坏或过期，请联系工作人员。"
-    en = "The card's data could not be verified: it may be damaged or expired. Please ask a member of staff."
 
 
 class ExpiredCard(InvalidCardData):
     code = "expired_card"
-    zh = "身份证已过有效期，请使用有效证件，或联系工作人员。"
-    en = "This ID card has expired. Please use a valid card or ask a member of staff."
 
 
 class CardReadTimeout(CardError):
     code = "card_timeout"
-    zh = "读卡时间过长，请拿起身份证后重新放置。"
-    en = "Reading the card took too long. Lift the card and place it again."
 
 
 class NoCardPresented(CardError):
     code = "no_card"
-    zh = "读卡器上没有身份证。"
-    en = "No card was placed on the reader."
 
 
 def mask_uid(uid: str) -> str:

@@ -26,8 +26,6 @@ _PRINT_CANDIDATES = (
 
 class FontNotFound(KioskError):
     code = "font_missing"
-    zh = "未找到中文字体，请安装 fonts-noto-cjk。"
-    en = "No Chinese font is installed: run 'apt-get install fonts-noto-cjk fonts-wqy-microhei'."
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from kiosk.devices.document import Document
 from kiosk.errors import KioskError
+from kiosk.texts import tr
 
 
 class PrinterStatus(StrEnum):
@@ -25,38 +26,29 @@ class PrinterStatus(StrEnum):
 class PrinterError(KioskError):
     """The ticket could not be printed; the number stays valid.
 
-    ``cause`` says what is wrong with the printer; ``message`` adds what it means for the citizen's number.
+    ``cause`` (``error.<code>``) says what is wrong with the printer; ``message`` adds what it means for the
+    citizen's number.
     """
 
     code = "printer_error"
-    zh_cause = "小票打印失败。"
-    en_cause = "The ticket could not be printed."
 
     def cause(self, lang: str = "zh") -> str:
-        return self.zh_cause if lang == "zh" else self.en_cause
+        return super().message(lang)
 
     def message(self, lang: str = "zh") -> str:
-        if lang == "zh":
-            return self.zh_cause + "您的号码仍然有效，请记下屏幕上的号码或扫码。"
-        return self.en_cause + " Your number is still valid: note it or scan the code."
+        return tr("error.printer_keeps_number", lang, cause=self.cause(lang))
 
 
 class PaperOut(PrinterError):
     code = "paper_out"
-    zh_cause = "打印机缺纸，暂时无法打印小票。"
-    en_cause = "The printer is out of paper."
 
 
 class CoverOpen(PrinterError):
     code = "cover_open"
-    zh_cause = "打印机盖未关好，暂时无法打印小票。"
-    en_cause = "The printer cover is open."
 
 
 class PrinterOffline(PrinterError):
     code = "printer_offline"
-    zh_cause = "打印机暂时无法使用。"
-    en_cause = "The printer is not available."
 
 
 _ERRORS: dict[PrinterStatus, type[PrinterError]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-_ZH_DIGITS = "零一二三四五六七八九"
+from kiosk.texts import WORD_SEPARATORS, tr
 
 
 class Speaker(Protocol):
@@ -38,5 +38,5 @@ def spell_number(number: str, lang: str) -> str:
     (a speech engine would otherwise say "A twenty-three")."""
     letters = "".join(ch for ch in number if not ch.isdigit())
     digits = [ch for ch in number if ch.isdigit()]
-    spoken = "".join(_ZH_DIGITS[int(d)] for d in digits) if lang == "zh" else " ".join(digits)
+    spoken = WORD_SEPARATORS[lang].join(tr(f"digit_{d}", lang) for d in digits)
     return f"{letters} {spoken}".strip()

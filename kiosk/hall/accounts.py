@@ -38,38 +38,26 @@ PERSON_ROLES = (Role.CLERK, Role.MANAGER)
 
 class NotSignedIn(KioskError):
     code = "not_signed_in"
-    zh = "请先登录，或提供有效的设备令牌。"
-    en = "Please sign in, or send a valid device token."
 
 
 class SignInFailed(KioskError):
     code = "sign_in_failed"
-    zh = "用户名或密码错误。"
-    en = "Wrong user name or password."
 
 
 class Forbidden(KioskError):
     code = "forbidden"
-    zh = "您没有权限进行此操作。"
-    en = "You are not allowed to do this."
 
 
 class WrongWindow(KioskError):
     code = "wrong_window"
-    zh = "您登录的不是这个窗口，请在本窗口重新登录。"
-    en = "You are signed in at another window. Please sign in at this one."
 
 
 class AccountExists(KioskError):
     code = "account_exists"
-    zh = "该用户名或设备已存在。"
-    en = "This user name or device already exists."
 
 
 class InvalidAccount(KioskError):
     code = "invalid_account"
-    zh = "账号信息有误。"
-    en = "The account details are not valid."
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from kiosk.queue.errors import (
     UnknownWindow,
 )
 from kiosk.queue.wire import error_detail
+from kiosk.texts import tr
 
 log = logging.getLogger(__name__)
 
@@ -57,16 +58,19 @@ def error_json(code: str, zh: str, en: str, status: int, detail: Any = None,
                         headers=headers)
 
 
+def _catalogued(code: str, status: int, detail: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    """An error that is not a ``KioskError``, with its message ``error.<code>`` from the catalogues."""
+    return error_json(code, tr(f"error.{code}", "zh"), tr(f"error.{code}", "en"), status, detail, headers)
+
+
 def kiosk_error_response(exc: KioskError) -> JSONResponse:
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return error_json(exc.code, exc.message("zh"), exc.message("en"), status, error_detail(exc), headers)
 
 
-_HTTP_CODES = {
-    404: ("not_found", "没有这个地址。", "There is nothing at this address."),
-    405: ("method_not_allowed", "不支持此请求方法。", "This method is not allowed here."),
-}
+# HTTP errors with a message of their own in errors.po (error.<code>); others say the framework's detail.
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -79,15 +83,16 @@ def install_error_handlers(app: FastAPI) -> None:
         # Only locations and messages: the raw input may hold an ID number, and ctx objects are not JSON.
         problems = [{"loc": [str(part) for part in err.get("loc", ())], "msg": str(err.get("msg", ""))}
                     for err in exc.errors()]
-        return error_json("invalid_request", "请求内容有误，请检查后重试。", "The request is not valid.", 422, problems)
+        return _catalogued("invalid_request", 422, problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, zh, en = _HTTP_CODES.get(exc.status_code, (f"http_{exc.status_code}", str(exc.detail), str(exc.detail)))
-        return error_json(code, zh, en, exc.status_code, headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code in _HTTP_CODES:
+            return _catalogued(_HTTP_CODES[exc.status_code], exc.status_code, headers=headers)
+        return error_json(f"http_{exc.status_code}", str(exc.detail), str(exc.detail), exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _crash(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error in the hall server")
-        return error_json("internal_error", "系统暂时无法办理，请联系工作人员。",
-                          "Something went wrong. Please ask a member of staff.", 500)
+        return _catalogued("internal_error", 500)

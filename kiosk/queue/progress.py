@@ -26,6 +26,7 @@ from kiosk.queue.errors import InvalidRecord, ProgressNotFound
 from kiosk.queue.limits import Moment, text
 from kiosk.queue.schema import progress, progress_stages
 from kiosk.queue.service import LocalQueueService, _as_utc
+from kiosk.texts import tr
 
 
 class Stage(StrEnum):
@@ -275,10 +276,8 @@ class ProgressUnavailable(KioskError):
         super().__init__(phone)
         self.phone = phone
 
+    def values(self, lang: str) -> dict[str, object]:
+        return {"phone": self.phone}
+
     def message(self, lang: str = "zh") -> str:
-        if lang == "zh":
-            call = f"请拨打咨询电话 {self.phone} 查询，" if self.phone else "请"
-            return f"查询办件进度需要联网，现在无法连接。{call}或到窗口请工作人员查询。"
-        call = f"Please call {self.phone}, " if self.phone else "Please "
-        return (f"Progress lookups need the network, which cannot be reached right now. {call}"
-                "or ask at a window.")
+        return super().message(lang) if self.phone else tr(f"error.{self.code}.no_phone", lang)

@@ -2,8 +2,8 @@
 
 ``python tests/ui/run_app.py CONFIG_DIR "YYYY-MM-DD HH:MM"``; commands, one a line:
 ``go SCREEN`` (home, groups), ``take GROUP`` (a number, as a tap on the group and on "without a card" do),
-``block SECONDS`` (block the main loop), ``quit``. It prints ``screen NAME`` when the screen changes, ``countdown N`` while the idle countdown
-runs and ``returning N`` while the ticket result counts down to going home.
+``block SECONDS`` (block the main loop), ``quit``. It prints ``screen NAME`` when the screen changes, ``countdown N``
+while the idle countdown runs and ``returning N`` while the ticket result counts down to going home.
 Around a block it sends STATUS=blocking / STATUS=unblocked on the notify socket, from the main loop.
 """
 
