@@ -30,9 +30,11 @@ MM_PER_PX = 0.25  # 15 mm = 60 px
 def _layouts() -> dict[str, tuple[bool, Callable[[], Any]]]:
     """name -> (large-font mode, a builder of the layout's root widget)."""
     from kivy.graphics import Color, Rectangle
+    from kivy.graphics.texture import Texture
     from kivy.uix.boxlayout import BoxLayout
     from kivy.uix.button import Button
     from kivy.uix.floatlayout import FloatLayout
+    from kivy.uix.image import Image as KivyImage
     from kivy.uix.label import Label
     from kivy.uix.modalview import ModalView
     from kivy.uix.scrollview import ScrollView
@@ -108,6 +110,14 @@ def _layouts() -> dict[str, tuple[bool, Callable[[], Any]]]:
         box.add_widget(parent)
         box.add_widget(dark("under-button", size_hint=(None, None), size=(300, 60), pos=(400, 100)))
         box.add_widget(Button(text="on-top", size_hint=(None, None), size=(300, 80), pos=(560, 40)))
+        # A picture (a QR code on the ticket) pushed over text by a layout that ran out of room.
+        box.add_widget(dark("under-picture", size_hint=(None, None), size=(300, 60), pos=(420, 300)))
+        picture = KivyImage(size_hint=(None, None), size=(160, 160), pos=(480, 260), fit_mode="contain")
+        picture.texture = Texture.create(size=(32, 32))
+        picture.texture.blit_buffer(b"\x00" * 32 * 32 * 3, colorfmt="rgb", bufferfmt="ubyte")
+        box.add_widget(picture)
+        # Beside a picture (not on it): no problem.
+        box.add_widget(dark("beside-picture", size_hint=(None, None), size=(300, 60), pos=(420, 480)))
         # Pushed below the window (a layout that ran out of room): the text is not seen at all.
         box.add_widget(dark("pushed-off", size_hint=(None, None), size=(300, 60), pos=(40, -400)))
         return box
@@ -240,6 +250,8 @@ def test_overlapping_and_misplaced_text(found: dict[str, Any]) -> None:
     overlaps = [{p["widget"], p["other"]} for p in found["placed"]["problems"] if p["kind"] == "overlap"]
     assert {"Label 'first-label'", "Label 'second-label'"} in overlaps
     assert {"Label 'under-button'", "Button 'on-top'"} in overlaps
+    assert any("Label 'under-picture'" in pair and any(w.startswith("Image") for w in pair) for pair in overlaps)
+    assert "beside-picture" not in kinds
     assert "outside" in kinds["sticks-out"]
     assert kinds["pushed-off"] == {"outside"}
     assert "overlap" in kinds["under-button"]  # a button drawn over text; the button's own text is fine

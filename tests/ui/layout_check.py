@@ -6,7 +6,8 @@ rest; nothing with opacity 0, no size, or outside the window or a scroll view's 
 - ``overflow``: a label's rendered text is larger than its box; ``shortened``: text cut with "..." because it
   does not fit; ``clipped``: lines dropped because the text's height is fixed; ``broken``: a word split across
   two lines because it is wider than the box; ``outside``: text drawn beyond its parent or the window;
-  ``overlap``: two labels' text, or text and a button that is not its own, on top of each other;
+  ``overlap``: two labels' text, or text and a button that is not its own or a picture (a QR code), on top of
+  each other;
 - ``target``: in large-font mode, an enabled touch target (any ``ButtonBehavior``: buttons, keypad keys)
   smaller than 15 mm in either direction on the configured screen (``[display]`` size and diagonal);
 - ``contrast``: text colour against the background drawn behind it (sampled from the screenshot inside the
@@ -26,6 +27,7 @@ from typing import Any
 
 from kivy.core.window import Window
 from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.image import Image as KivyImage
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 from kivy.uix.stencilview import StencilView
@@ -107,6 +109,13 @@ def contrast_ratio(a: Sequence[float], b: Sequence[float]) -> float:
 def window_rect(widget: Widget) -> Rect:
     x, y = widget.to_window(widget.x, widget.y)
     return Rect(x, y, widget.width, widget.height)
+
+
+def picture_rect(image: KivyImage) -> Rect:
+    """Where an image's picture is drawn, in window coordinates: its fitted size, centred in the widget."""
+    w, h = image.norm_image_size
+    x, y = image.to_window(image.center_x - w / 2, image.center_y - h / 2)
+    return Rect(x, y, w, h)
 
 
 def drawn_widgets(roots: Iterable[Widget], window: Rect) -> tuple[list[Seen], list[Label]]:
@@ -251,7 +260,9 @@ class Checker:
                 if self.large:
                     self.target(item)
         self.overlaps(boxes)
-        self.covered(boxes, [item for item in seen if isinstance(item.widget, ButtonBehavior)])
+        self.covered(boxes, [(item, item.rect) for item in seen if isinstance(item.widget, ButtonBehavior)]
+                     + [(item, picture_rect(item.widget)) for item in seen
+                        if isinstance(item.widget, KivyImage) and item.widget.texture is not None])
         return self.problems
 
     def label(self, item: Seen) -> Rect | None:
@@ -326,16 +337,16 @@ class Checker:
         rgb = away[0] if away else ranked[0][1]
         return (rgb[0] / 255, rgb[1] / 255, rgb[2] / 255)
 
-    def covered(self, boxes: list[tuple[Seen, Rect]], buttons: list[Seen]) -> None:
-        """Text that a button (not its own) lies on: one of them hides the other."""
+    def covered(self, boxes: list[tuple[Seen, Rect]], covers: list[tuple[Seen, Rect]]) -> None:
+        """Text that a button (not its own) or a picture lies on: one of them hides the other."""
         for item, box in boxes:
             mine = {id(w) for w in _ancestors(item.widget)}
-            for button in buttons:
-                area = button.rect.intersection(button.clip)
-                common = area.intersection(box) if area is not None and id(button.widget) not in mine else None
+            for cover, rect in covers:
+                area = rect.intersection(cover.clip)
+                common = area.intersection(box) if area is not None and id(cover.widget) not in mine else None
                 if common is not None and common.w > SLACK_PX and common.h > SLACK_PX:
-                    self.report("overlap", item.widget, f"text and {describe(button.widget)} overlap by "
-                                f"{common.w:.0f}x{common.h:.0f} px", other=describe(button.widget))
+                    self.report("overlap", item.widget, f"text and {describe(cover.widget)} overlap by "
+                                f"{common.w:.0f}x{common.h:.0f} px", other=describe(cover.widget))
 
     def overlaps(self, boxes: list[tuple[Seen, Rect]]) -> None:
         for i, (first, a) in enumerate(boxes):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.devices.printer import PrinterStatus
+from kiosk.texts import tr
 from tests.ui.touch import shot, tap, until
 
 
@@ -34,6 +35,8 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     yield from shot(out, report["screenshots"], "identify")
     yield from tap(manager.get_screen("identify").ids.skip)
     yield from until(lambda: manager.current == "result", "ticket result")
+    # The number is on screen first; "please take your ticket" once the printer has finished.
+    yield from until(lambda: result.print_text == tr("printed", "zh"), "the ticket printed")
     report["steps"].append({"number": result.number, "printed": result.printed, "ahead": result.ahead_text,
                             "qr": result.qr_texture is not None})
     yield from shot(out, report["screenshots"], "ticket")
@@ -56,9 +59,13 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     yield from shot(out, report["screenshots"], "ticket-large-green")
     report["identity_after"] = app.identity_text
 
-    # A group that needs the card, with the printer out of paper: the number is still shown.
-    app.desk.printer.set_status(PrinterStatus.PAPER_OUT)
+    # Done: the session ends, the next citizen starts in the configured language and standard mode.
     yield from tap(result.ids.done)
+    yield from until(lambda: manager.current == "home", "home after the green-channel ticket")
+    report["after_done"] = {"lang": app.lang, "large": app.large, "identity": app.identity_text}
+    # Another senior in large-font mode, a group that needs the card, the printer out of paper: the citizen is
+    # asked before anything is issued, and the number is still shown.
+    app.desk.printer.set_status(PrinterStatus.PAPER_OUT)
     yield from tap(root.ids.large_button)
     yield from tap(manager.get_screen("home").ids.take_number)
     yield from until(lambda: manager.current == "groups", "group choice (paper out)")

@@ -35,6 +35,7 @@ def test_take_a_number_through_the_screens(xvfb_display: str, screenshot_dir: Pa
     assert "缺纸" in report["printer_warning"] and "仍可取号" in report["printer_warning"]
     assert "B001" in report["notice"], report["notice"]
     assert report["identity_after"] == "", "the citizen's identity outlived the session"
+    assert report["after_done"] == {"lang": "zh", "large": False, "identity": ""}, "the next citizen inherits a mode"
 
     tickets = sorted(p.name for p in (state / "tickets").glob("*.png"))
     assert tickets == ["2026-11-24-A001.png", "2026-11-24-V001.png"]
