@@ -1,4 +1,4 @@
-"""A hall kiosk's outbox (issue 7): time to drain 1,000 entries into the hall server, and the latency of taking a
+"""A hall kiosk's outbox: time to drain 1,000 entries into the hall server, and the latency of taking a
 number online (over HTTP) and offline (own series, stored with its outbox entry in one transaction).
 
 Run:  .venv/bin/python benchmarks/bench_outbox.py [--entries 1000] [--runs 3] [--issues 200]

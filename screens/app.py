@@ -11,6 +11,7 @@ import io
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -29,7 +30,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from drivers.card.simulated import SimulatedCardReader
 from kiosk.assembly import Kiosk
 from kiosk.config import GroupConfig, KioskConfig
-from kiosk.desk import Issued, PrinterNotReady, TicketDesk
+from kiosk.desk import Issued, PrinterNotReady
 from kiosk.devices.card import (
     CardEvent,
     CardFailed,
@@ -113,27 +114,8 @@ class KioskApp(App):
     def kiosk_config(self) -> KioskConfig:
         return self.kiosk.config
 
-    @property
-    def desk(self) -> TicketDesk:
-        return self.kiosk.desk
-
-    @property
-    def backend(self) -> Any:
-        return self.kiosk.backend
-
-    @property
-    def queue(self) -> Any:
-        return self.kiosk.queue
-
-    @property
-    def reader(self) -> Any:
-        return self.kiosk.reader
-
-    @property
-    def hours(self) -> Any:
-        return self.kiosk.hours
-
-    def clock(self) -> Any:
+    def clock(self) -> datetime:
+        """Now, by the kiosk's clock (a demonstration's shifted one, too)."""
         return self.kiosk.clock()
 
     # -- texts and simulation -----------------------------------------------------------------
@@ -152,7 +134,8 @@ class KioskApp(App):
 
     @property
     def simulated_reader(self) -> SimulatedCardReader | None:
-        return self.reader if isinstance(self.reader, SimulatedCardReader) else None
+        reader = self.kiosk.reader
+        return reader if isinstance(reader, SimulatedCardReader) else None
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -191,7 +174,7 @@ class KioskApp(App):
 
     def on_start(self) -> None:
         self._start_kiosk()
-        Clock.schedule_interval(lambda _dt: setattr(self, "offline", self.backend.offline), OFFLINE_CHECK_SECONDS)
+        Clock.schedule_interval(lambda _dt: setattr(self, "offline", self.kiosk.backend.offline), OFFLINE_CHECK_SECONDS)
         if self.lifecycle is not None:
             self.lifecycle.start()
         self.idle = IdleWatch(self)
@@ -286,10 +269,10 @@ class KioskApp(App):
 
     def take_number(self) -> None:
         """Issue a number of the chosen group, with the identity read (if any)."""
-        session = self.session
+        session, desk = self.session, self.kiosk.desk
         group_id, identity = session.group_id, session.identity
-        self.issue(lambda accepted, deadline: self.desk.issue(group_id, identity, accepted_fault=accepted,
-                                                              deadline=deadline), "issuing")
+        self.issue(lambda accepted, deadline: desk.issue(group_id, identity, accepted_fault=accepted,
+                                                         deadline=deadline), "issuing")
 
     def issue(self, flow: Callable[[PrinterError | None, float], Issued], busy: str,
               accepted: PrinterError | None = None) -> None:
@@ -324,7 +307,8 @@ class KioskApp(App):
         screen.show(issued, self.texture(png))
         self.session.number_issued()
         self.go("result")
-        self.worker.submit(lambda: self.desk.print_issued(issued), screen.print_done, self._print_failed,
+        desk = self.kiosk.desk
+        self.worker.submit(lambda: desk.print_issued(issued), screen.print_done, self._print_failed,
                            timeout=PRINT_TIMEOUT_SECONDS)
 
     def _print_failed(self, error: BaseException) -> None:

@@ -38,6 +38,6 @@ class CheckinScreen(Screen):
 
     def check_in(self, code: str = "", identity: Identity | None = None) -> None:
         app = App.get_running_app()
-        desk = app.desk
+        desk = app.kiosk.desk
         app.issue(lambda accepted, deadline: desk.check_in(code=code, identity=identity, accepted_fault=accepted,
                                                            deadline=deadline), "checkin_busy")

@@ -46,7 +46,7 @@ class GroupsScreen(Screen):
             return
         self._fetching = True
         app = App.get_running_app()
-        app.worker.submit(app.backend.queue.statuses, self._fetched, self._failed, timeout=10)
+        app.worker.submit(app.kiosk.backend.queue.statuses, self._fetched, self._failed, timeout=10)
 
     def _fetched(self, statuses: list[GroupStatus]) -> None:
         self._fetching, self._unavailable = False, False

@@ -150,7 +150,7 @@ class GuideScreen(Screen):
     def on_pre_enter(self, *_: Any) -> None:
         if self.guide is None:
             app = App.get_running_app()
-            app.call(lambda: guide_for(app.backend.catalogue()), self._loaded)
+            app.call(lambda: guide_for(app.kiosk.backend.catalogue()), self._loaded)
 
     def _loaded(self, guide: Guide) -> None:
         self.guide = guide

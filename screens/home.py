@@ -35,7 +35,7 @@ class HomeScreen(Screen):
         app = App.get_running_app()
         lang = app.lang
         now = app.clock().astimezone(app.kiosk_config.timezone)
-        state = app.hours.state(now)
+        state = app.kiosk.hours.state(now)
         self.is_open = state.open
         self.clock_text = f"{now:%H:%M}"
         self.date_text = day(now, lang)

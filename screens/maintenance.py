@@ -122,7 +122,7 @@ class MaintenanceScreen(Screen):
     def refresh(self) -> None:
         app = App.get_running_app()
         config = app.kiosk_config
-        app.call(lambda: status_report(config, app.kiosk.printer, app.kiosk.store, app.reader), self._reported)
+        app.call(lambda: status_report(config, app.kiosk.printer, app.kiosk.store, app.kiosk.reader), self._reported)
 
     def _reported(self, report: StatusReport) -> None:
         self._report = report
@@ -212,7 +212,7 @@ class MaintenanceScreen(Screen):
 
     def test_print(self) -> None:
         app = App.get_running_app()
-        config, printer = app.kiosk_config, app.desk.printer
+        config, printer = app.kiosk_config, app.kiosk.desk.printer
         app.call(lambda: print_test_ticket(config, printer, app.clock()), self._printed, busy="maint_printing")
 
     def _printed(self, check: PrintCheck) -> None:
@@ -245,7 +245,7 @@ class MaintenanceScreen(Screen):
 
     def fetch_unprinted(self) -> None:
         app = App.get_running_app()
-        reprints = app.desk.reprints
+        reprints = app.kiosk.desk.reprints
         app.call(lambda: list(reversed(reprints.pending())), self._unprinted_fetched)
 
     def _unprinted_fetched(self, pending: list[PendingReprint]) -> None:
@@ -257,7 +257,7 @@ class MaintenanceScreen(Screen):
         app = App.get_running_app()
         day_text, number = key.split(" ", 1)
         day = date.fromisoformat(day_text)
-        desk = app.desk
+        desk = app.kiosk.desk
         app.call(lambda: desk.reprint(number, day), self._reprinted, busy="maint_printing")
 
     def _reprinted(self, outcome: IssueOutcome) -> None:

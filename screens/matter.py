@@ -112,7 +112,7 @@ class MatterScreen(Screen):
         app = App.get_running_app()
         matter = self.matter
         assert matter is not None
-        app.call(lambda: app.desk.print_checklist(matter, app.clock()), self._printed, self._print_failed,
+        app.call(lambda: app.kiosk.desk.print_checklist(matter, app.clock()), self._printed, self._print_failed,
                  busy="guide_printing", timeout=20)
 
     def _printed(self, _document: Any) -> None:

@@ -61,7 +61,7 @@ def card_view(record: ProgressRecord, app: Any, lang: str, applicant: bool = Tru
     config = app.kiosk_config
     tz = config.timezone
     this_year = app.clock().astimezone(tz).year
-    matter = next((m for m in app.backend.catalogue().matters if m.id == record.matter_id), None)
+    matter = next((m for m in app.kiosk.backend.catalogue().matters if m.id == record.matter_id), None)
     name = (in_lang(matter, "name", lang) if matter else record.matter_name_zh) or record.receipt_no
     states = record.steps()
     steps = tuple(StepView(i + 1, tr(f"progress_step_{s.step.value}", lang),
@@ -186,7 +186,7 @@ class ProgressScreen(Screen):
     def _search(self, query: tuple[str, str]) -> None:
         self._query = query
         app = App.get_running_app()
-        progress = app.backend.progress
+        progress = app.kiosk.backend.progress
         kind, receipt = query
         identity = self._identity
 

@@ -134,7 +134,7 @@ class QueueStatusScreen(Screen):
     def fetch(self) -> None:
         """Refresh on the worker (never the "please wait" cover: the figures just change in place)."""
         app = App.get_running_app()
-        queue = app.queue
+        queue = app.kiosk.queue
         if self.view == "ticket" and self.ticket is not None:
             number = self.ticket_number
             app.worker.submit(lambda: queue.ticket(number), self._ticket_refreshed, self._refresh_failed, timeout=10)
@@ -176,7 +176,7 @@ class QueueStatusScreen(Screen):
             self._unknown(number)
             return
         app = App.get_running_app()
-        app.call(lambda: app.queue.ticket(number), self._ticket_found, self._ticket_failed)
+        app.call(lambda: app.kiosk.queue.ticket(number), self._ticket_found, self._ticket_failed)
 
     def _ticket_found(self, ticket: Ticket) -> None:
         self.ticket = ticket

@@ -113,7 +113,7 @@ class RatingScreen(ReturnsHome, Screen):
 
     def _find(self, number: str = "", identity: Identity | None = None) -> None:
         app = App.get_running_app()
-        ratings = app.backend.ratings
+        ratings = app.kiosk.backend.ratings
         app.call(lambda: ratings.rateable_ticket(number=number, identity=identity), self._found, busy="loading")
 
     def _found(self, ticket: Ticket) -> None:
@@ -145,7 +145,7 @@ class RatingScreen(ReturnsHome, Screen):
     def _submit(self, phone: str = "") -> None:
         app = App.get_running_app()
         assert self._ticket is not None and self._level is not None
-        ratings, number, level, reasons = app.backend.ratings, self._ticket.number, int(self._level), list(self.chosen)
+        ratings, number, level, reasons = app.kiosk.backend.ratings, self._ticket.number, int(self._level), list(self.chosen)
         kiosk_id = app.kiosk_config.kiosk.kiosk.id
         app.call(lambda: ratings.submit(level, number, kiosk_id=kiosk_id, reasons=reasons, phone=phone),
                  self._submitted, self._refused, busy="rating_submitting")

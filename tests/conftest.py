@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk.assembly import Kiosk, LocalStore
+from kiosk.assembly import Kiosk
 from kiosk.config import KioskConfig, load_config
 from kiosk.config_migration import VERSION_COMMENT
 from kiosk.queue.service import LocalQueueService
@@ -114,23 +114,6 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def make_queue(state_dir: Path, clock: FakeClock) -> Iterator[Callable[[KioskConfig], LocalQueueService]]:
-    """Build embedded queues on the test's state folder and fake clock (e.g. after editing the config)."""
-    made: list[LocalQueueService] = []
-
-    def make(cfg: KioskConfig) -> LocalQueueService:
-        q = LocalStore(cfg, clock=clock).queue
-        made.append(q)
-        return q
-
-    yield make
-    for q in made:
-        engine = getattr(q, "_engine", None)
-        if engine is not None:
-            engine.dispose()
-
-
-@pytest.fixture
 def make_kiosk(state_dir: Path, clock: FakeClock) -> Iterator[Callable[..., Kiosk]]:
     """``make_kiosk(config, printer=..., reader=...)``: a whole kiosk from the assembly on the test's state folder
     and fake clock, with the devices given in place of the configured ones; closed after the test."""
@@ -144,6 +127,12 @@ def make_kiosk(state_dir: Path, clock: FakeClock) -> Iterator[Callable[..., Kios
     yield make
     for kiosk in made:
         kiosk.close()
+
+
+@pytest.fixture
+def make_queue(make_kiosk: Callable[..., Kiosk]) -> Callable[[KioskConfig], LocalQueueService]:
+    """Build embedded queues on the test's state folder and fake clock (e.g. after editing the config)."""
+    return lambda cfg: make_kiosk(cfg).store.queue
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Appointment check-in at the desk (printed green-channel ticket) and ratings with reasons and a call-back
-number (issue 6): the service layer on SQLite and PostgreSQL, the hall server over real HTTP, the kiosk's
+number: the service layer on SQLite and PostgreSQL, the hall server over real HTTP, the kiosk's
 HTTP client, the managers' follow-up list, and an older database gaining the new columns."""
 # ruff: noqa: F811  (the hall-server fixtures are imported by name, and the tests take them as arguments)
 

@@ -297,7 +297,7 @@ class HallClient:
     def serving(self) -> list[Ticket]:
         return [parse(Ticket, t) for t in self._request("GET", "/serving")]
 
-    # -- a hall kiosk's outbox (issue 7) ---------------------------------------------------------
+    # -- a hall kiosk's outbox ---------------------------------------------------------
 
     def health(self) -> None:
         """Returns when the hall server answers; ``HallUnreachable`` otherwise."""

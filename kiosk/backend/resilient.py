@@ -1,4 +1,4 @@
-"""A hall kiosk that keeps working when the hall server cannot be reached (issue 7), and its outbox.
+"""A hall kiosk that keeps working when the hall server cannot be reached, and its outbox.
 
 ``ResilientQueue`` is a ``QueueService``: it forwards to ``HallClient`` while the hall server answers; when
 the client raises ``HallUnreachable`` (connection refused, timeout) it issues from the kiosk's own offline

@@ -1,4 +1,4 @@
-"""Background delivery of a hall kiosk's outbox (issue 7).
+"""Background delivery of a hall kiosk's outbox.
 
 ``OutboxWorker`` is one thread per kiosk app. While entries wait it hands them over, oldest first; after a
 failed round it waits, doubling the pause from ``retry_min`` up to ``retry_max`` with jitter (kiosks that lost

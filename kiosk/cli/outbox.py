@@ -1,4 +1,4 @@
-"""``kioskctl outbox [list|dead|retry ID|drop ID]``: a hall kiosk's outbox (issue 7) from a shell.
+"""``kioskctl outbox [list|dead|retry ID|drop ID]``: a hall kiosk's outbox from a shell.
 
 ``list`` (the default) shows the entries waiting for the hall server, oldest first; ``dead`` the entries it
 refused, each with the reason; ``retry ID`` puts a refused entry back in the queue (after the cause was fixed,

@@ -263,7 +263,7 @@ class AppointmentService:
         return CheckIn(appointment, ticket)
 
     def import_check_in(self, key: str, kiosk_id: str, *, code: str, number: str, checked_in_at: datetime) -> CheckIn:
-        """Link a check-in a kiosk made offline to the ticket it handed over before (issue 7).
+        """Link a check-in a kiosk made offline to the ticket it handed over before.
 
         Judged as at ``checked_in_at`` (never after now): the appointment must be of that day, booked, and in
         its check-in window then. Idempotent by ``key``. A refusal raises why, and the ticket, handed over as

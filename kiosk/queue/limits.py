@@ -20,7 +20,7 @@ NUMBER = r"^[A-Za-z]{1,2}[0-9]{2,4}$"
 
 Slug = Annotated[str, Field(pattern=SLUG)]
 WindowId = Annotated[str, Field(pattern=WINDOW)]
-# The idempotency key of an entry of a kiosk's outbox (issue 7).
+# The idempotency key of an entry of a kiosk's outbox.
 OutboxKey = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 

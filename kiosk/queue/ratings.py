@@ -193,7 +193,7 @@ class RatingService:
         taken from the ticket). ``reasons`` (``Reason`` values) and a call-back mobile ``phone`` go with a bad
         rating only.
 
-        A kiosk's outbox (issue 7) passes its idempotency ``key`` (the same key again returns the rating stored
+        A kiosk's outbox passes its idempotency ``key`` (the same key again returns the rating stored
         the first time, also when both arrive at once) and ``at``, when the citizen rated (never after now)."""
         the_level, the_reasons, phone = validated_rating(level, comment, reasons, phone)
         if key and (earlier := self._rating_for_key(key)) is not None:

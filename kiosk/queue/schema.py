@@ -60,7 +60,7 @@ tickets = Table(
 Index("ix_tickets_queue", tickets.c.day, tickets.c.group_id, tickets.c.status)
 Index("ix_tickets_served", tickets.c.group_id, tickets.c.served_at)
 
-# Offline tickets a kiosk handed over (issue 7), by the kiosk's idempotency key: a retried hand-over
+# Offline tickets a kiosk handed over, by the kiosk's idempotency key: a retried hand-over
 # finds its key here and gets the same ticket back instead of a second one.
 ticket_imports = Table(
     "ticket_imports",
@@ -71,7 +71,7 @@ ticket_imports = Table(
     Column("imported_at", DateTime(timezone=True), nullable=False),
 )
 
-# Tickets issued for a request that carried an idempotency key (a kiosk's ``Idempotency-Key``, issue 7): the
+# Tickets issued for a request that carried an idempotency key (a kiosk's ``Idempotency-Key``): the
 # same key from the same caller gets the ticket stored the first time, so a retry after a lost answer never
 # makes a second ticket. Rows of earlier business days are deleted (keys are remembered for the day).
 issue_requests = Table(
@@ -86,7 +86,7 @@ issue_requests = Table(
 
 Index("ix_issue_requests_day", issue_requests.c.day)
 
-# Ratings and check-ins a kiosk delivered from its outbox (issue 7), by idempotency key: a delivery repeated
+# Ratings and check-ins a kiosk delivered from its outbox, by idempotency key: a delivery repeated
 # after a lost answer finds its key and gets the first result back. ``ref``: the rating's id, the appointment code.
 delivered_keys = Table(
     "delivered_keys",

@@ -360,7 +360,7 @@ class LocalQueueService:
 
     def import_ticket(self, key: str, kiosk_id: str, *, number: str, group_id: str, series: str, seq: int,
                       priority: Priority, issued_at: datetime, id_masked: str = "") -> Ticket:
-        """Take over a ticket a kiosk issued offline, keeping its number and issue time (issue 7).
+        """Take over a ticket a kiosk issued offline, keeping its number and issue time.
 
         Idempotent by ``key``: the same key returns the ticket stored the first time, so a hand-over retried
         after a lost answer never makes a second ticket. The ticket waits by its issue time like any other.

@@ -214,7 +214,7 @@ class RatingIn(Body):
     reasons: Annotated[list[Reason], Field(max_length=len(Reason))] = []
     # Digits only here; the service checks it is a mobile number (a typed ``invalid_phone`` error).
     phone: Annotated[str, Field(pattern=r"^[0-9]{0,20}$")] = ""
-    # From a kiosk's outbox (issue 7): its idempotency key, and when the citizen rated.
+    # From a kiosk's outbox: its idempotency key, and when the citizen rated.
     key: Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{8,64})?$")] = ""
     at: Moment | None = None
 

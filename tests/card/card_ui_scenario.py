@@ -29,7 +29,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     result = manager.get_screen("result")
     notice = app.kiosk_root.notice_overlay
     yield from until(lambda: manager.current == "home", "home screen")
-    yield from until(lambda: app.reader.status().value == "ready", "the PC/SC reader")
+    yield from until(lambda: app.kiosk.reader.status().value == "ready", "the PC/SC reader")
     yield 2.0  # touches in the app's first second or so are lost (Kivy start-up), so let it settle
 
     # A senior citizen with a valid card: placed while the identify screen waits for it.
@@ -63,7 +63,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     yield from shot(out, report["screenshots"], "expired")
     yield from tap(notice.ok_button)
     slot.remove()
-    yield from until(lambda: app.reader.status().value == "ready", "the expired card gone")
+    yield from until(lambda: app.kiosk.reader.status().value == "ready", "the expired card gone")
 
     # A card that answers too slowly (about 5 s; the configured read timeout is 3 s): the citizen is told to
     # place it again while the read is still going on; its late outcome is not shown.
@@ -74,7 +74,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     report["card_state_after_timeout"] = app.card_state
     yield from shot(out, report["screenshots"], "slow-card")
     slot.remove()  # mid-read: the driver reports "removed too early", after the timeout
-    yield from until(lambda: app.reader.status().value == "ready", "the slow card gone")
+    yield from until(lambda: app.kiosk.reader.status().value == "ready", "the slow card gone")
     yield from shot(out, report["screenshots"], "slow-card-removed", settle=0.5)
     report["notice_after_late_result"] = notice.primary
     report["identity_after_slow"] = app.identity_text

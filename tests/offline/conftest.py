@@ -1,4 +1,4 @@
-"""Fixtures of the offline tests (issue 7): the hall server of tests/hall on 127.0.0.1, kiosks whose service
+"""Fixtures of the offline tests: the hall server of tests/hall on 127.0.0.1, kiosks whose service
 stack is a ``ResilientQueue`` (with check-in and ratings over the same client and outbox) on their own SQLite
 file, their background delivery workers, and a proxy that cuts the link."""
 

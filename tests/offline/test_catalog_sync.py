@@ -1,4 +1,4 @@
-"""Catalogue sync (issue 7): a hall kiosk keeps the hall server's newest valid catalogue on disk, refuses a bad
+"""Catalogue sync: a hall kiosk keeps the hall server's newest valid catalogue on disk, refuses a bad
 one (keeping the old copy and saying why), and uses its last copy after a restart without the hall server.
 Everything against the real hall server on 127.0.0.1; the kiosk's side is ``CatalogSync`` over ``HallClient``."""
 

@@ -1,4 +1,4 @@
-"""A hall kiosk's backend as the app builds it from kiosk.toml (issue 7): one client under queue, check-in and
+"""A hall kiosk's backend as the app builds it from kiosk.toml: one client under queue, check-in and
 ratings, the outbox worker started and stopped with the backend, and ``kioskctl outbox`` on its state folder."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The outbox's rules without a network (issue 7): which faults keep an entry waiting and which dead-letter it,
+"""The outbox's rules without a network: which faults keep an entry waiting and which dead-letter it,
 the worker's capped, jittered backoff, and the pruning of delivered entries."""
 
 from __future__ import annotations

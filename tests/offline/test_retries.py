@@ -1,4 +1,4 @@
-"""Retries of the hall client (issue 7): only calls that are safe to repeat are tried again, a retried ticket
+"""Retries of the hall client: only calls that are safe to repeat are tried again, a retried ticket
 issue never makes a second ticket (idempotency key, on SQLite and PostgreSQL, also at once), and one call
 never outlasts its time budget.
 

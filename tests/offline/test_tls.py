@@ -1,4 +1,4 @@
-"""TLS to the hall server (issue 7): the kiosk verifies the server's certificate against ``[backend] ca_file``.
+"""TLS to the hall server: the kiosk verifies the server's certificate against ``[backend] ca_file``.
 
 A throw-away CA made with the ``openssl`` command signs a certificate for 127.0.0.1, and the real hall server
 serves HTTPS with it on 127.0.0.1. With the CA file the kiosk works; without it, with another CA, or under a

@@ -128,7 +128,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
 
     # The printer is out of paper: the citizen is told in both languages, and what to do instead.
     yield from set_variant(app, "zh", False)
-    app.desk.printer.set_status(PrinterStatus.PAPER_OUT)
+    app.kiosk.desk.printer.set_status(PrinterStatus.PAPER_OUT)
     yield from tap(home.ids.guide)
     yield from until(lambda: manager.current == "guide" and bool(choices.buttons), "guide again")
     yield from press(choices.button_for("hukou"))
@@ -139,4 +139,4 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     report["fault"] = {"primary": notice.primary, "secondary": notice.secondary}
     yield from snap("print-fault")
     yield from tap(notice.ok_button)
-    app.desk.printer.set_status(PrinterStatus.OK)
+    app.kiosk.desk.printer.set_status(PrinterStatus.OK)

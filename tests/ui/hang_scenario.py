@@ -47,8 +47,8 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     alive = {"ticks": 0, "touches": 0}
     Clock.schedule_interval(lambda _dt: alive.__setitem__("ticks", alive["ticks"] + 1), 0.1)
     Window.bind(on_touch_down=lambda *_: alive.__setitem__("touches", alive["touches"] + 1))
-    real_status = app.desk.printer.status
-    app.backend.queue.statuses = gate.hanging(app.backend.queue.statuses)
+    real_status = app.kiosk.desk.printer.status
+    app.kiosk.backend.queue.statuses = gate.hanging(app.kiosk.backend.queue.statuses)
 
     def liveness() -> dict[str, int]:
         return {"frames": Clock.frames, "ticks": alive["ticks"], "touches": alive["touches"]}
@@ -64,7 +64,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     yield from until(lambda: manager.current == "identify", "ID card prompt")
 
     # A card read that never finishes: after the reader's timeout the citizen is told to place it again.
-    app.reader._read_seconds = 3600
+    app.kiosk.reader._read_seconds = 3600
     yield from tap(root.children[0].ids.sim_card_0)
     yield from until(lambda: app.card_state == "reading", "card being read")
     yield from shot(out, report["screenshots"], "card-read-hanging")
@@ -79,7 +79,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     for lang, large in (("zh", False), ("en", True)):
         yield from set_variant(app, lang, large)
         name = variant_name(lang, large)
-        app.desk.printer.status = gate.hanging(real_status)
+        app.kiosk.desk.printer.status = gate.hanging(real_status)
         yield from tap(identify.ids.skip)
         yield from until(lambda: busy.parent is not None, "'please wait' while the printer hangs")
         before = liveness()
@@ -96,7 +96,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
         yield from until(lambda: notice.parent is None, "timeout message closed")
 
     # The printer answers again: the next citizen gets a number as usual.
-    app.desk.printer.status = real_status
+    app.kiosk.desk.printer.status = real_status
     gate.release()
     yield from tap(identify.ids.skip)
     yield from until(lambda: manager.current == "result", "ticket after the printer came back")

@@ -87,7 +87,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     yield 2.0  # touches in the app's first second or so are lost (Kivy start-up), so let it settle
 
     # An unprinted ticket, as a citizen gets one when the printer is out of paper.
-    app.desk.printer.set_status(PrinterStatus.PAPER_OUT)
+    app.kiosk.desk.printer.set_status(PrinterStatus.PAPER_OUT)
     yield from tap(home.ids.take_number)
     yield from on_screen(app, "groups", "group choice")
     yield from until(lambda: manager.get_screen("groups").button("general") is not None, "groups listed")
@@ -98,7 +98,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     yield from tap(root.confirm_overlay.confirm_button)
     yield from on_screen(app, "result", "ticket on screen")
     report["unprinted_number"] = manager.get_screen("result").number
-    app.desk.printer.set_status(PrinterStatus.OK)
+    app.kiosk.desk.printer.set_status(PrinterStatus.OK)
     yield from tap(manager.get_screen("result").ids.done)
     yield from on_screen(app, "home", "home again")
 

@@ -56,7 +56,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
         attempt: dict[str, Any] = {"variant": name}
         # Offline, a citizen gets the kiosk's own number at once (no call to wait for) once the kiosk knows the
         # hall is down: after a first slow attempt, or when the outbox worker's health check found it first.
-        if not OFFLINE or not (report["attempts"] or app.backend.offline):
+        if not OFFLINE or not (report["attempts"] or app.kiosk.backend.offline):
             yield from until(lambda: busy.parent is not None, "'please wait' while the hall server is slow")
             before = liveness()
             yield from shot(out, report["screenshots"], f"waiting-{name}")

@@ -65,7 +65,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     report["after_done"] = {"lang": app.lang, "large": app.large, "identity": app.identity_text}
     # Another senior in large-font mode, a group that needs the card, the printer out of paper: the citizen is
     # asked before anything is issued, and the number is still shown.
-    app.desk.printer.set_status(PrinterStatus.PAPER_OUT)
+    app.kiosk.desk.printer.set_status(PrinterStatus.PAPER_OUT)
     yield from tap(root.ids.large_button)
     yield from tap(manager.get_screen("home").ids.take_number)
     yield from until(lambda: manager.current == "groups", "group choice (paper out)")
@@ -84,7 +84,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     yield from shot(out, report["screenshots"], "ticket-paper-out")
 
     # The same citizen again, printer repaired: one open ticket per group and day, a notice says so.
-    app.desk.printer.set_status(PrinterStatus.OK)
+    app.kiosk.desk.printer.set_status(PrinterStatus.OK)
     yield from tap(result.ids.done)
     yield from tap(manager.get_screen("home").ids.take_number)
     yield from until(lambda: manager.current == "groups", "group choice (again)")

@@ -1,4 +1,4 @@
-"""A driver that hangs never freezes the screen (issue 6): see hang_scenario.py."""
+"""A driver that hangs never freezes the screen: see hang_scenario.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A slow hall server never freezes the kiosk (issue 7): see slow_hall_scenario.py.
+"""A slow hall server never freezes the kiosk: see slow_hall_scenario.py.
 
 The hall server here is a real socket server on 127.0.0.1 in the test process: it reads each request and
 answers only after ``HOLD_SECONDS``, far beyond the kiosk's read timeout (3 s, budget 4 s, so no retry can
