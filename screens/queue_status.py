@@ -155,7 +155,7 @@ class QueueStatusScreen(Screen):
 
     def _mark_stale(self) -> None:
         # The backend, not ``app.offline``: that mark follows it only every few seconds.
-        self.stale = App.get_running_app().backend.offline
+        self.stale = App.get_running_app().kiosk.backend.offline
 
     def render(self) -> None:
         app = App.get_running_app()
@@ -231,6 +231,5 @@ class QueueStatusScreen(Screen):
 def ticket_letters(app: Any) -> list[str]:
     """The letter keys of the ticket keypad: every group's prefix and green-channel prefix, and this kiosk's
     offline series (a whole key, e.g. "XA")."""
-    letters = [p for g in app.kiosk_config.services.groups for p in (g.prefix, g.priority_prefix) if p]
     offline = app.kiosk_config.kiosk.backend.offline_series
-    return sorted(set(letters)) + ([offline] if offline else [])
+    return sorted(app.kiosk_config.services.prefixes) + ([offline] if offline else [])

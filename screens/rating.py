@@ -46,7 +46,7 @@ class RatingScreen(ReturnsHome, Screen):
         self._level: Level | None = None
         self._rating: Rating | None = None
         # Letter keys for ticket numbers: every group's prefix and green-channel prefix, each once.
-        self.letters = sorted({p for g in app.kiosk_config.services.groups for p in (g.prefix, g.priority_prefix) if p})
+        self.letters = sorted(app.kiosk_config.services.prefixes)
         app.bind(lang=lambda *_: self.render())
         self.bind(step=lambda *_: self.render(), chosen=lambda *_: self.render())
         self.bind(step=self._arrange, size=self._arrange)
