@@ -112,6 +112,19 @@ def test_fault_messages_come_with_their_values() -> None:
     assert PaperOut().message("en") == "The printer is out of paper. Your number is still valid: note it or scan the code."
 
 
+def test_every_level_reason_and_stage_has_its_name_in_both_languages() -> None:
+    from kiosk.queue.progress import Stage
+    from kiosk.queue.ratings import Level, Reason
+
+    for kind, prefix in ((Level, "rating.level."), (Reason, "rating.reason."), (Stage, "progress.stage.")):
+        for lang in LANGUAGES:
+            names = [member.text(lang) for member in kind]  # MissingText for a member without its key
+            assert len(set(names)) == len(names), f"two {kind.__name__}s read the same in {lang}: {names}"
+        keys = {key for key in catalogue("zh") if key.startswith(prefix)}
+        assert len(keys) == len(kind), f"{prefix}* keys of no {kind.__name__}: {sorted(keys)}"
+    assert Level.VERY_DISSATISFIED.text("zh") == "非常不满意" and Stage.IN_REVIEW.text("en") == "Under review"
+
+
 def _language_branches(path: Path) -> Iterator[int]:
     """Lines of ``path`` that compare a language: ``lang == "zh"``, ``"zh" != x``, ``app.lang == 'zh'`` ..."""
     if path.suffix == ".kv":

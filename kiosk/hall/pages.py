@@ -303,11 +303,11 @@ def pages_router(ctx: HallContext) -> APIRouter:
             f"<td>{_fmt(g.average_wait)}</td><td>{_fmt(g.p90_wait)}</td></tr>" for g in figs.groups)
         hour_rows = "".join(f"<tr><td>{escape(names.get(h.group_id, h.group_id))}</td><td>{h.hour:02d}:00</td>"
                             f"<td>{h.issued}</td><td>{h.served}</td></tr>" for h in figs.hours)
-        rating_rows = "".join(f"<tr><td>{lvl.zh}</td><td>{n}</td></tr>" for lvl, n in figs.ratings.items())
+        rating_rows = "".join(f"<tr><td>{lvl.text('zh')}</td><td>{n}</td></tr>" for lvl, n in figs.ratings.items())
         bad_rows = "".join(
-            f"<tr data-rating='{b.id}'><td>{b.at.astimezone(config.timezone):%H:%M}</td><td>{Level(b.level).zh}</td>"
+            f"<tr data-rating='{b.id}'><td>{b.at.astimezone(config.timezone):%H:%M}</td><td>{Level(b.level).text('zh')}</td>"
             f"<td>{escape(b.number)}</td><td>{escape(b.window)}</td>"
-            f"<td class='reasons'>{escape('、'.join(r.zh for r in b.reasons))}</td><td>{escape(b.comment)}</td>"
+            f"<td class='reasons'>{escape('、'.join(r.text('zh') for r in b.reasons))}</td><td>{escape(b.comment)}</td>"
             f"<td class='phone'>{escape(b.phone)}</td>"
             f"<td><input id='note-{b.id}' placeholder='回访/整改情况'><button class='follow-up' data-id='{b.id}'>"
             "已跟进 Done</button></td></tr>" for b in ctx.suite.ratings.bad(open_only=True))
