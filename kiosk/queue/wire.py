@@ -27,7 +27,7 @@ from kiosk.queue.limits import NUMBER, WINDOW, Moment, OutboxKey, Slug, WindowId
 from kiosk.queue.model import CallEvent, EventKind, Priority, Ticket, WindowState
 from kiosk.queue.progress import ProgressRecord, ProgressUpdate
 from kiosk.queue.ratings import Rating, Reason
-from kiosk.texts import LANGUAGES
+from kiosk.texts import LANGUAGES, tr
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -84,8 +84,8 @@ class EventOut(CallEvent):
     def of(cls, e: CallEvent) -> EventOut:
         if e.kind not in (EventKind.CALL, EventKind.RECALL):
             return extend(cls, e, text_zh="", text_en="")
-        return extend(cls, e, text_zh=f"请{e.number}号到{e.window}号窗口办理",
-                      text_en=f"Number {e.number}, please go to window {e.window}")
+        return extend(cls, e, **in_languages("text", lambda lang: tr("board.call", lang, number=e.number,
+                                                                     window=e.window)))
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,7 @@ def test_board_event_stream_sends_calls(server: ThreadedServer, kiosk_token: str
                 event = json.loads(line.removeprefix("data: "))
                 break
     assert event["number"] == "A001" and event["window"] == "1"
-    assert event["text_zh"] == "请A001号到1号窗口办理"
+    assert (event["text_zh"], event["text_en"]) == ("请A001号到1号窗口办理", "Number A001, please go to window 1")
 
 
 # -- lookups -----------------------------------------------------------------------------------------
