@@ -125,6 +125,28 @@ def test_every_level_reason_and_stage_has_its_name_in_both_languages() -> None:
     assert Level.VERY_DISSATISFIED.text("zh") == "非常不满意" and Stage.IN_REVIEW.text("en") == "Under review"
 
 
+# Modules whose texts have all moved to the catalogues: no Chinese in their code but the list separator "、".
+_TEXT_FREE = ("kiosk/hall/pages.py", "kiosk/queue/wire.py", "kiosk/queue/ratings.py", "kiosk/queue/progress.py")
+_CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    return {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+
+
+def test_moved_modules_hold_no_texts() -> None:
+    found = []
+    for name in _TEXT_FREE:
+        tree = ast.parse((ROOT / name).read_text(encoding="utf-8"))
+        docs = _docstrings(tree)
+        found += [f"{name}:{node.lineno}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs
+                  and _CHINESE.search(node.value.replace("、", ""))]
+    assert not found, f"texts in code instead of the catalogues: {found}"
+
+
 def _language_branches(path: Path) -> Iterator[int]:
     """Lines of ``path`` that compare a language: ``lang == "zh"``, ``"zh" != x``, ``app.lang == 'zh'`` ..."""
     if path.suffix == ".kv":
