@@ -75,7 +75,7 @@ def card_view(record: ProgressRecord, app: Any, lang: str, applicant: bool = Tru
     return CardView(
         matter=name, receipt=tr("progress_receipt_line", lang, receipt=record.receipt_no),
         applicant=tr("progress_applicant", lang, who=who) if who and applicant else "", steps=steps,
-        status=tr("progress_now", lang, stage=in_lang(record, "stage", lang)),
+        status=tr("progress_now", lang, stage=record.stage.text(lang)),
         note=tr("progress_note", lang, note=record.note_zh) if record.note_zh else "",
         collect=tr("progress_collect_now" if ready else "progress_collect", lang, place=place), ready=ready)
 

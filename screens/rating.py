@@ -74,8 +74,8 @@ class RatingScreen(ReturnsHome, Screen):
             self.hint = tr(hint, lang) if hint else ""
         # A chosen reason is marked (and coloured, below); no third line, so that long names still fit.
         self.ids.reasons.choices = [
-            Choice(r.value, ("✔ " if r.value in self.chosen else "") + getattr(r, lang),
-                   getattr(r, lang2)) for r in Reason]
+            Choice(r.value, ("✔ " if r.value in self.chosen else "") + r.text(lang),
+                   r.text(lang2)) for r in Reason]
         self._colour_reasons()
 
     def _recolour(self, *_: Any) -> None:

@@ -34,7 +34,7 @@ from kiosk.queue.errors import (
     InvalidRecord,
     NoTicketToday,
 )
-from kiosk.queue.ratings import REASON_TEXT, Level, Reason, mask_phone, valid_mobile
+from kiosk.queue.ratings import Level, Reason, mask_phone, valid_mobile
 from kiosk.queue.schema import ratings
 from kiosk.queue.store import sqlite_url
 from kiosk.queue.suite import ServiceSuite, open_suite
@@ -70,8 +70,8 @@ def booked(appointments: AppointmentService, code: str, start: str, end: str, gr
 # -- reasons and the call-back number ----------------------------------------------------------------
 
 def test_reasons_are_the_six_of_the_issue_and_mobile_numbers_are_checked() -> None:
-    assert [r.zh for r in Reason] == ["等候时间长", "工作人员态度", "材料要求不清楚", "办理时间长", "系统故障", "其他"]
-    assert all(REASON_TEXT[r][1] for r in Reason)
+    assert [r.text("zh") for r in Reason] == ["等候时间长", "工作人员态度", "材料要求不清楚", "办理时间长", "系统故障", "其他"]
+    assert Reason.UNCLEAR_MATERIALS.text("en") == "Unclear requirements"
     assert valid_mobile(PHONE) and valid_mobile("19900000000")
     for bad in ("1381234567", "138123456789", "12812345678", "23812345678", "1381234567a", ""):
         assert not valid_mobile(bad), bad

@@ -112,6 +112,41 @@ def test_fault_messages_come_with_their_values() -> None:
     assert PaperOut().message("en") == "The printer is out of paper. Your number is still valid: note it or scan the code."
 
 
+def test_every_level_reason_and_stage_has_its_name_in_both_languages() -> None:
+    from kiosk.queue.progress import Stage
+    from kiosk.queue.ratings import Level, Reason
+
+    for kind, prefix in ((Level, "rating.level."), (Reason, "rating.reason."), (Stage, "progress.stage.")):
+        for lang in LANGUAGES:
+            names = [member.text(lang) for member in kind]  # MissingText for a member without its key
+            assert len(set(names)) == len(names), f"two {kind.__name__}s read the same in {lang}: {names}"
+        keys = {key for key in catalogue("zh") if key.startswith(prefix)}
+        assert len(keys) == len(kind), f"{prefix}* keys of no {kind.__name__}: {sorted(keys)}"
+    assert Level.VERY_DISSATISFIED.text("zh") == "非常不满意" and Stage.IN_REVIEW.text("en") == "Under review"
+
+
+# Modules whose texts have all moved to the catalogues: no Chinese in their code but the list separator "、".
+_TEXT_FREE = ("kiosk/hall/pages.py", "kiosk/queue/wire.py", "kiosk/queue/ratings.py", "kiosk/queue/progress.py")
+_CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    return {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+
+
+def test_moved_modules_hold_no_texts() -> None:
+    found = []
+    for name in _TEXT_FREE:
+        tree = ast.parse((ROOT / name).read_text(encoding="utf-8"))
+        docs = _docstrings(tree)
+        found += [f"{name}:{node.lineno}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs
+                  and _CHINESE.search(node.value.replace("、", ""))]
+    assert not found, f"texts in code instead of the catalogues: {found}"
+
+
 def _language_branches(path: Path) -> Iterator[int]:
     """Lines of ``path`` that compare a language: ``lang == "zh"``, ``"zh" != x``, ``app.lang == 'zh'`` ..."""
     if path.suffix == ".kv":

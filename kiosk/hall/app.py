@@ -31,7 +31,6 @@ from kiosk.queue.figures import HallFigures, figures_csv
 from kiosk.queue.limits import NUMBER, SLUG, WINDOW, Day
 from kiosk.queue.model import GroupStatus, Ticket, WindowState
 from kiosk.queue.progress import UpsertResult
-from kiosk.queue.ratings import Rating
 from kiosk.queue.suite import ServiceSuite
 from kiosk.queue.wire import (
     CallOut,
@@ -319,24 +318,21 @@ def api_router(ctx: HallContext) -> APIRouter:
     @r.get("/progress/{receipt_no}", response_model=ProgressOut, tags=["progress"])
     def progress(receipt_no: Annotated[str, Path(max_length=40, pattern=r"^[^\x00/]+$")],
                  _who: Annotated[Principal, anyone]) -> ProgressOut:
-        return extend(ProgressOut, suite.progress.by_receipt(receipt_no))
+        return ProgressOut.of(suite.progress.by_receipt(receipt_no))
 
     @r.post("/progress/lookup", response_model=list[ProgressOut], tags=["progress"])
     def progress_lookup(body: ProgressLookupIn,
                         _who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)]) -> list[ProgressOut]:
         identity = Identity.from_id_number(body.id_number, source="hall")
-        return [extend(ProgressOut, p) for p in suite.progress.by_identity(identity)]
+        return [ProgressOut.of(p) for p in suite.progress.by_identity(identity)]
 
     # -- ratings ---------------------------------------------------------------------------------
-
-    def rating_out(rating: Rating) -> RatingOut:
-        return extend(RatingOut, rating, level_zh=rating.level.zh, level_en=rating.level.en)
 
     @r.post("/ratings", response_model=RatingOut, status_code=201, tags=["ratings"])
     def rate(body: RatingIn, who: Annotated[Principal, allow(Role.KIOSK, Role.MANAGER)]) -> RatingOut:
         """Store a rating. A kiosk's outbox sends ``key`` (the same key again returns the rating stored the first
         time) and ``at``, when the citizen rated."""
-        return rating_out(suite.ratings.submit(body.level, body.number, body.comment, body.window,
+        return RatingOut.of(suite.ratings.submit(body.level, body.number, body.comment, body.window,
                                                kiosk_id=who.name if who.device else "", reasons=body.reasons,
                                                phone=body.phone, key=body.key, at=body.at))
 
@@ -349,12 +345,12 @@ def api_router(ctx: HallContext) -> APIRouter:
 
     @r.get("/ratings/bad", response_model=list[RatingOut], tags=["ratings"])
     def bad_ratings(_who: Annotated[Principal, manager], include_done: bool = False) -> list[RatingOut]:
-        return [rating_out(x) for x in suite.ratings.bad(open_only=not include_done)]
+        return [RatingOut.of(x) for x in suite.ratings.bad(open_only=not include_done)]
 
     @r.post("/ratings/{rating_id}/follow-up", response_model=RatingOut, tags=["ratings"])
     def follow_up(rating_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: FollowUpIn,
                   who: Annotated[Principal, manager]) -> RatingOut:
-        return rating_out(suite.ratings.follow_up(rating_id, body.note, who.name))
+        return RatingOut.of(suite.ratings.follow_up(rating_id, body.note, who.name))
 
     # -- catalogue and figures -------------------------------------------------------------------
 

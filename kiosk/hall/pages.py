@@ -2,7 +2,8 @@
 
 Server-rendered HTML with a little JavaScript and no build step. The pages call the same JSON API as
 every other client (with the sign-in cookie); the board listens to the server-sent event stream and
-announces each call with the browser's speech synthesis.
+announces each call with the browser's speech synthesis. Their texts are in the ``hall`` catalogue, Chinese first
+and most also in English; what the JavaScript writes is passed to it as a JSON object (``texts``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from kiosk.hall.app import COOKIE, HallContext, status_payload
 from kiosk.queue.model import EventKind
 from kiosk.queue.ratings import Level
 from kiosk.queue.wire import WINDOW, EventOut
+from kiosk.texts import LANGUAGES, tr
 
 _CSS = """
 *{box-sizing:border-box}body{margin:0;font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;
@@ -53,6 +55,31 @@ def _json_for_script(value: object) -> str:
     return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
 
 
+def _bilingual(key: str, sep: str = " ", **values: object) -> str:
+    """``key`` in Chinese, then in English, as plain text."""
+    return sep.join(tr(key, lang, **values) for lang in LANGUAGES)
+
+
+def _both(key: str, sep: str = " ", **values: object) -> str:
+    """``key`` in Chinese, then in English, as HTML."""
+    return escape(_bilingual(key, sep, **values))
+
+
+def _zh(key: str, **values: object) -> str:
+    """``key`` in Chinese only, as HTML: a column or a title the hall's staff read at a glance."""
+    return escape(tr(key, "zh", **values))
+
+
+def _columns(*keys: str) -> str:
+    """A table's header cells, in Chinese."""
+    return "".join(f"<th>{_zh(key)}</th>" for key in keys)
+
+
+def _texts_for_script(texts: dict[str, str]) -> str:
+    """The texts a page's JavaScript writes, as the JSON object ``texts`` (``{n}``-style placeholders kept)."""
+    return f"<script type='application/json' id='texts'>{_json_for_script(texts)}</script>"
+
+
 _LOGIN_JS = """
 document.getElementById('login').addEventListener('submit', async (e) => {
   e.preventDefault();
@@ -72,6 +99,7 @@ _BOARD_JS = """
 const calls = document.querySelector('#calls tbody');
 const announce = document.getElementById('announce');
 const limit = Number(document.body.dataset.limit);
+const texts = JSON.parse(document.getElementById('texts').textContent);
 window.spoken = [];
 function speak(text) {
   window.spoken.push(text);
@@ -92,7 +120,7 @@ function onCall(ev) {
   const tr = document.createElement('tr');
   tr.dataset.number = d.number; tr.dataset.window = d.window; tr.className = 'fresh';
   const num = document.createElement('td'); num.className = 'num'; num.textContent = d.number;
-  const win = document.createElement('td'); win.className = 'win'; win.textContent = d.window + ' 号窗口';
+  const win = document.createElement('td'); win.className = 'win'; win.textContent = texts.window.replace('{window}', d.window);
   tr.append(num, win); calls.prepend(tr);
   while (calls.rows.length > limit) calls.deleteRow(calls.rows.length - 1);
   announce.textContent = d.text_zh;
@@ -124,6 +152,7 @@ _CLERK_JS = """
 const W = document.body.dataset.window;
 const needed = Number(document.body.dataset.recallsNeeded);
 const groups = JSON.parse(document.getElementById('group-names').textContent);
+const texts = JSON.parse(document.getElementById('texts').textContent);
 const msg = document.getElementById('msg');
 async function api(method, path, body) {
   const r = await fetch('/api/v1' + path, {method, credentials: 'same-origin',
@@ -137,11 +166,12 @@ function render(w) {
   const t = w.current;
   document.getElementById('current-number').textContent = t ? t.number : '—';
   document.getElementById('current-info').textContent = t
-    ? `${groups[t.group_id] || t.group_id} · 重呼 ${w.recalls} 次` + (t.priority !== 'none' ? ' · 绿色通道' : '') : '暂无号码';
+    ? `${groups[t.group_id] || t.group_id} · ${texts.recalls.replace('{n}', w.recalls)}`
+      + (t.priority !== 'none' ? ' · ' + texts.priority : '') : texts.no_number;
   document.body.dataset.current = t ? t.number : '';
   for (const id of ['recall', 'serve', 'transfer']) document.getElementById('btn-' + id).disabled = !t;
   document.getElementById('btn-noshow').disabled = !t || w.recalls < needed;
-  document.getElementById('served-groups').textContent = w.groups.map(g => groups[g] || g).join('、') || '（未分配业务）';
+  document.getElementById('served-groups').textContent = w.groups.map(g => groups[g] || g).join('、') || texts.no_services;
 }
 async function refresh() {
   render(await api('GET', `/windows/${W}`));
@@ -159,7 +189,7 @@ document.getElementById('btn-call').onclick = async () => {
   let called = null;
   try { called = await api('POST', `/windows/${W}/call`); } catch (err) { /* shown */ }
   await refresh();
-  if (called && !called.ticket) msg.textContent = '暂无等候的号码 / Nobody is waiting';
+  if (called && !called.ticket) msg.textContent = texts.nobody_waiting;
 };
 document.getElementById('btn-recall').onclick = () => act('recall');
 document.getElementById('btn-serve').onclick = () => act('serve');
@@ -173,6 +203,7 @@ refresh(); setInterval(refresh, 3000);
 """
 
 _MANAGER_JS = """
+const texts = JSON.parse(document.getElementById('texts').textContent);
 const msg = document.getElementById('msg');
 async function api(method, path, body) {
   const r = await fetch('/api/v1' + path, {method, credentials: 'same-origin',
@@ -182,7 +213,7 @@ async function api(method, path, body) {
     msg.textContent = data.message + ' / ' + data.message_en + (data.detail ? ' ' + JSON.stringify(data.detail) : '');
     throw new Error(data.code);
   }
-  msg.textContent = '已保存 / Saved';
+  msg.textContent = texts.saved;
   return data;
 }
 for (const b of document.querySelectorAll('button.save-window')) {
@@ -229,12 +260,14 @@ def pages_router(ctx: HallContext) -> APIRouter:
 
     @r.get("/login")
     def login_page() -> HTMLResponse:
-        body = (f"<header><h1>{hall} · 工作人员登录</h1></header><main><form id='login' class='card'>"
-                "<p><label>用户名 User <input name='username' autocomplete='username' required></label></p>"
-                "<p><label>密码 Password <input name='password' type='password' autocomplete='current-password' required>"
-                "</label></p><p><label>窗口号 Window (窗口人员必填) <input name='window' size='6'></label></p>"
-                "<button type='submit'>登录 Sign in</button><div id='msg' class='msg'></div></form></main>")
-        return _page("登录 · Sign in", body, script=_LOGIN_JS)
+        body = (f"<header><h1>{hall} · {_zh('hall.login.heading')}</h1></header><main><form id='login' class='card'>"
+                f"<p><label>{_both('hall.login.user')} <input name='username' autocomplete='username' required></label></p>"
+                f"<p><label>{_both('hall.login.password')} <input name='password' type='password' "
+                "autocomplete='current-password' required></label></p>"
+                f"<p><label>{_both('hall.login.window')} {_zh('hall.login.window_hint')} <input name='window' size='6'>"
+                f"</label></p><button type='submit'>{_both('hall.login.sign_in')}</button>"
+                "<div id='msg' class='msg'></div></form></main>")
+        return _page(_bilingual("hall.login.sign_in", " · "), body, script=_LOGIN_JS)
 
     @r.get("/board")
     def board() -> HTMLResponse:
@@ -247,19 +280,23 @@ def pages_router(ctx: HallContext) -> APIRouter:
                 continue
             seen.add(event.number)
             rows.append(f"<tr data-number='{escape(event.number)}' data-window='{escape(event.window)}'>"
-                        f"<td class='num'>{escape(event.number)}</td><td class='win'>{escape(event.window)} 号窗口</td></tr>")
+                        f"<td class='num'>{escape(event.number)}</td>"
+                        f"<td class='win'>{_zh('hall.window', window=event.window)}</td></tr>")
         waiting = "".join(
             f"<tr data-group='{escape(g['group_id'])}'><td>{escape(g['name_zh'])}</td><td class='count'>{g['waiting']}</td></tr>"
             for g in status_payload(ctx)["groups"])
         last = queue.last_event_id()
         latest = next((e for e in recent if e.kind in (EventKind.CALL, EventKind.RECALL)), None)
         body = (f"<header><h1>{hall}</h1><div id='clock'></div></header><main>"
-                "<section><h2>请到窗口办理 · Now serving</h2><table id='calls'><thead><tr><th>号码 Number</th>"
-                f"<th>窗口 Window</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
-                "<section><h2>等候人数 · Waiting</h2><table id='waiting'><thead><tr><th>业务 Service</th><th>人数</th>"
+                f"<section><h2>{_both('hall.board.now_serving', ' · ')}</h2><table id='calls'><thead><tr>"
+                f"<th>{_both('hall.col.number')}</th><th>{_both('hall.col.window')}</th></tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table></section>"
+                f"<section><h2>{_both('hall.waiting', ' · ')}</h2><table id='waiting'><thead><tr>"
+                f"<th>{_both('hall.col.service')}</th><th>{_zh('hall.board.people')}</th>"
                 f"</tr></thead><tbody>{waiting}</tbody></table></section></main>"
-                f"<footer id='announce' aria-live='assertive'>{escape(EventOut.of(latest).text_zh) if latest else ''}</footer>")
-        return _page(f"叫号显示屏 · {config.kiosk.hall.name_zh}", body,
+                f"<footer id='announce' aria-live='assertive'>{escape(EventOut.of(latest).text_zh) if latest else ''}</footer>"
+                + _texts_for_script({"window": tr("hall.window", "zh", window="{window}")}))
+        return _page(f"{tr('hall.board.title', 'zh')} · {config.kiosk.hall.name_zh}", body,
                      f"class='board' data-last-event='{last}' data-limit='{limit}'", _BOARD_JS)
 
     @r.get("/clerk", response_model=None)
@@ -270,25 +307,32 @@ def pages_router(ctx: HallContext) -> APIRouter:
             return _to_login("/clerk")
         the_window = who.window if who.role is Role.CLERK else (window or who.window)
         if not the_window:
-            return _page("选择窗口", f"<header><h1>{hall}</h1></header><main class='card'>请在地址后加上 ?window=窗口号 "
-                         "/ Add ?window=N to the address.</main>")
+            return _page(tr("hall.clerk.choose_window", "zh"), f"<header><h1>{hall}</h1></header><main class='card'>"
+                         f"{_both('hall.clerk.window_missing', ' / ')}</main>")
         state = queue.window(the_window)
         waiting = "".join(f"<tr data-group='{escape(g)}'><td>{escape(names.get(g, g))}</td><td class='count'>–</td></tr>"
                           for g in state.groups)
         options = "".join(f"<option value='{escape(g.id)}'>{escape(g.name_zh)}</option>" for g in config.services.groups)
-        body = (f"<header><h1>{escape(the_window)} 号窗口 · Window {escape(the_window)}</h1>"
-                f"<span>{escape(who.name)} <button id='logout'>退出 Sign out</button></span></header><main>"
-                "<section class='card'><div class='muted'>当前号码 Current number</div><div id='current-number'>—</div>"
-                "<div id='current-info' class='muted'></div></section><section class='card'>"
-                "<button id='btn-call' class='ok'>叫号 Call next</button><button id='btn-recall'>重呼 Recall</button>"
-                "<button id='btn-serve' class='ok'>办结 Served</button><button id='btn-noshow' class='warn'>过号 No-show</button>"
-                f"<span><select id='transfer-group'>{options}</select><button id='btn-transfer'>转移 Transfer</button></span>"
+        body = (f"<header><h1>{_both('hall.window', ' · ', window=the_window)}</h1>"
+                f"<span>{escape(who.name)} <button id='logout'>{_both('hall.clerk.sign_out')}</button></span></header>"
+                f"<main><section class='card'><div class='muted'>{_both('hall.clerk.current')}</div>"
+                "<div id='current-number'>—</div><div id='current-info' class='muted'></div></section><section class='card'>"
+                f"<button id='btn-call' class='ok'>{_both('hall.clerk.call')}</button>"
+                f"<button id='btn-recall'>{_both('hall.clerk.recall')}</button>"
+                f"<button id='btn-serve' class='ok'>{_both('hall.clerk.serve')}</button>"
+                f"<button id='btn-noshow' class='warn'>{_both('hall.clerk.no_show')}</button>"
+                f"<span><select id='transfer-group'>{options}</select>"
+                f"<button id='btn-transfer'>{_both('hall.clerk.transfer')}</button></span>"
                 "<div id='msg' class='msg' role='status'></div></section><section class='card'>"
-                "<h2>本窗口业务 · Services at this window: <span id='served-groups'></span></h2>"
-                f"<table id='waiting'><thead><tr><th>业务</th><th>等候人数</th></tr></thead><tbody>{waiting}</tbody></table>"
-                f"</section></main><script type='application/json' id='group-names'>{_json_for_script(names)}</script>")
+                f"<h2>{_both('hall.clerk.services', ' · ')} <span id='served-groups'></span></h2>"
+                f"<table id='waiting'><thead><tr><th>{_zh('hall.col.service')}</th><th>{_zh('hall.waiting')}</th></tr>"
+                f"</thead><tbody>{waiting}</tbody></table></section></main>"
+                f"<script type='application/json' id='group-names'>{_json_for_script(names)}</script>"
+                + _texts_for_script({"recalls": tr("hall.clerk.recalls", "zh", n="{n}"),
+                                     **{k: tr(f"hall.clerk.{k}", "zh") for k in ("priority", "no_number", "no_services")},
+                                     "nobody_waiting": _bilingual("hall.clerk.nobody_waiting", " / ")}))
         needed = config.kiosk.calling.recalls_before_no_show
-        return _page(f"{the_window} 号窗口", body,
+        return _page(tr("hall.window", "zh", window=the_window), body,
                      f"class='clerk' data-window='{escape(the_window)}' data-recalls-needed='{needed}'", _CLERK_JS)
 
     @r.get("/manager", response_model=None)
@@ -303,34 +347,43 @@ def pages_router(ctx: HallContext) -> APIRouter:
             f"<td>{_fmt(g.average_wait)}</td><td>{_fmt(g.p90_wait)}</td></tr>" for g in figs.groups)
         hour_rows = "".join(f"<tr><td>{escape(names.get(h.group_id, h.group_id))}</td><td>{h.hour:02d}:00</td>"
                             f"<td>{h.issued}</td><td>{h.served}</td></tr>" for h in figs.hours)
-        rating_rows = "".join(f"<tr><td>{lvl.zh}</td><td>{n}</td></tr>" for lvl, n in figs.ratings.items())
+        rating_rows = "".join(f"<tr><td>{lvl.text('zh')}</td><td>{n}</td></tr>" for lvl, n in figs.ratings.items())
         bad_rows = "".join(
-            f"<tr data-rating='{b.id}'><td>{b.at.astimezone(config.timezone):%H:%M}</td><td>{Level(b.level).zh}</td>"
+            f"<tr data-rating='{b.id}'><td>{b.at.astimezone(config.timezone):%H:%M}</td><td>{Level(b.level).text('zh')}</td>"
             f"<td>{escape(b.number)}</td><td>{escape(b.window)}</td>"
-            f"<td class='reasons'>{escape('、'.join(r.zh for r in b.reasons))}</td><td>{escape(b.comment)}</td>"
+            f"<td class='reasons'>{escape('、'.join(r.text('zh') for r in b.reasons))}</td><td>{escape(b.comment)}</td>"
             f"<td class='phone'>{escape(b.phone)}</td>"
-            f"<td><input id='note-{b.id}' placeholder='回访/整改情况'><button class='follow-up' data-id='{b.id}'>"
-            "已跟进 Done</button></td></tr>" for b in ctx.suite.ratings.bad(open_only=True))
+            f"<td><input id='note-{b.id}' placeholder='{_zh('hall.manager.follow_up_note')}'>"
+            f"<button class='follow-up' data-id='{b.id}'>{_both('hall.manager.done')}</button></td></tr>"
+            for b in ctx.suite.ratings.bad(open_only=True))
         window_rows = "".join(
             f"<tr><td>{escape(w.window)}</td><td>"
             + "".join(f"<label><input type='checkbox' class='wg' data-window='{escape(w.window)}' value='{escape(g.id)}'"
                       f"{' checked' if g.id in w.groups else ''}>{escape(g.name_zh)}</label> " for g in config.services.groups)
-            + f"</td><td><button class='save-window' data-window='{escape(w.window)}'>保存</button></td></tr>"
+            + f"</td><td><button class='save-window' data-window='{escape(w.window)}'>{_zh('hall.manager.save')}</button>"
+            "</td></tr>"
             for w in queue.windows())
-        body = (f"<header><h1>{hall} · 大厅管理 Hall manager</h1><span>{escape(who.name)}</span></header><main>"
-                f"<div id='msg' class='msg' role='status'></div><section class='card'><h2>今日 {figs.day} 各业务数据</h2>"
-                f"<p><a id='csv' href='/api/v1/figures.csv?day={figs.day}'>导出 CSV / Export CSV</a></p>"
-                "<table id='figures'><thead><tr><th>业务</th><th>取号</th><th>办结</th><th>过号</th><th>等候中</th>"
-                f"<th>平均等候(分)</th><th>90%等候(分)</th></tr></thead><tbody>{group_rows}</tbody></table></section>"
-                "<section class='card'><h2>分时段 By hour</h2><table id='hours'><thead><tr><th>业务</th><th>时段</th>"
-                f"<th>取号</th><th>办结</th></tr></thead><tbody>{hour_rows}</tbody></table></section>"
-                "<section class='card'><h2>好差评 Ratings</h2><table id='ratings'><tbody>"
-                f"{rating_rows}</tbody></table><h3>待跟进的差评 Bad ratings to follow up ({figs.bad_ratings_open})</h3>"
-                "<table id='bad'><thead><tr><th>时间</th><th>评价</th><th>号码</th><th>窗口</th><th>原因</th><th>意见</th>"
-                "<th>回访电话</th><th>跟进</th>"
-                f"</tr></thead><tbody>{bad_rows}</tbody></table></section>"
-                "<section class='card'><h2>窗口业务分配 Windows</h2><table id='windows'><tbody>"
-                f"{window_rows}</tbody></table></section></main>")
-        return _page("大厅管理", body, "class='manager'", _MANAGER_JS)
+        m = "hall.manager."
+        body = (f"<header><h1>{hall} · {_both(m + 'title')}</h1><span>{escape(who.name)}</span></header><main>"
+                f"<div id='msg' class='msg' role='status'></div><section class='card'>"
+                f"<h2>{_zh(m + 'today', day=figs.day)}</h2>"
+                f"<p><a id='csv' href='/api/v1/figures.csv?day={figs.day}'>{_both(m + 'export', ' / ')}</a></p>"
+                "<table id='figures'><thead><tr>"
+                + _columns("hall.col.service", *(m + k for k in ("issued", "served", "no_shows", "waiting",
+                                                                 "average_wait", "p90_wait")))
+                + f"</tr></thead><tbody>{group_rows}</tbody></table></section>"
+                f"<section class='card'><h2>{_both(m + 'by_hour')}</h2><table id='hours'><thead><tr>"
+                + _columns("hall.col.service", m + "hour", m + "issued", m + "served")
+                + f"</tr></thead><tbody>{hour_rows}</tbody></table></section>"
+                f"<section class='card'><h2>{_both(m + 'ratings')}</h2><table id='ratings'><tbody>"
+                f"{rating_rows}</tbody></table><h3>{_both(m + 'bad_ratings')} ({figs.bad_ratings_open})</h3>"
+                "<table id='bad'><thead><tr>"
+                + _columns(m + "time", m + "level", "hall.col.number", "hall.col.window", m + "reasons", m + "comment",
+                           m + "phone", m + "follow_up")
+                + f"</tr></thead><tbody>{bad_rows}</tbody></table></section>"
+                f"<section class='card'><h2>{_both(m + 'windows')}</h2><table id='windows'><tbody>"
+                f"{window_rows}</tbody></table></section></main>"
+                + _texts_for_script({"saved": _bilingual(m + "saved", " / ")}))
+        return _page(tr(m + "title", "zh"), body, "class='manager'", _MANAGER_JS)
 
     return r

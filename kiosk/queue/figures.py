@@ -114,5 +114,5 @@ def figures_csv(figures: HallFigures) -> str:
         writer.writerow([day, g.group_id, g.name_zh, "all", g.issued, g.served, g.no_shows,
                          "" if g.average_wait is None else g.average_wait, "" if g.p90_wait is None else g.p90_wait])
     for level, count in figures.ratings.items():
-        writer.writerow([day, "rating", level.zh, int(level), count, "", "", "", ""])
+        writer.writerow([day, "rating", level.text("zh"), int(level), count, "", "", "", ""])
     return out.getvalue()

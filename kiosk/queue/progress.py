@@ -37,15 +37,9 @@ class Stage(StrEnum):
     READY = "ready"
     COMPLETED = "completed"
 
-
-STAGE_TEXT: dict[Stage, tuple[str, str]] = {
-    Stage.RECEIVED: ("已受理", "Received"),
-    Stage.IN_REVIEW: ("审查中", "Under review"),
-    Stage.APPROVED: ("审批通过", "Approved"),
-    Stage.REJECTED: ("不予批准", "Not approved"),
-    Stage.READY: ("待领取", "Ready for collection"),
-    Stage.COMPLETED: ("已办结", "Completed"),
-}
+    def text(self, lang: str) -> str:
+        """The stage's name (审查中, ...) in ``lang``."""
+        return tr(f"progress.stage.{self.value}", lang)
 
 
 class Step(StrEnum):
@@ -89,14 +83,6 @@ class ProgressRecord:
     updated_at: datetime
     # When each stage was reached, oldest first; stages nobody reported (a record imported late) are missing.
     stage_dates: tuple[tuple[Stage, datetime], ...] = ()
-
-    @property
-    def stage_zh(self) -> str:
-        return STAGE_TEXT[self.stage][0]
-
-    @property
-    def stage_en(self) -> str:
-        return STAGE_TEXT[self.stage][1]
 
     def steps(self) -> list[StepState]:
         """The five steps with their dates. The current stage and every step before it count as reached

@@ -22,6 +22,7 @@ from kiosk.queue.errors import AlreadyRated, InvalidPhone, InvalidRecord, NoTick
 from kiosk.queue.model import Ticket
 from kiosk.queue.schema import delivered_keys, ratings, tickets
 from kiosk.queue.service import LocalQueueService, _as_utc
+from kiosk.texts import tr
 
 log = logging.getLogger(__name__)
 # A mainland mobile number: 11 digits, 1 then 3-9 (the call-back number of a bad rating).
@@ -36,25 +37,12 @@ class Level(IntEnum):
     VERY_SATISFIED = 5
 
     @property
-    def zh(self) -> str:
-        return LEVEL_TEXT[self][0]
-
-    @property
-    def en(self) -> str:
-        return LEVEL_TEXT[self][1]
-
-    @property
     def bad(self) -> bool:
         return self <= Level.DISSATISFIED
 
-
-LEVEL_TEXT: dict[Level, tuple[str, str]] = {
-    Level.VERY_SATISFIED: ("非常满意", "Very satisfied"),
-    Level.SATISFIED: ("满意", "Satisfied"),
-    Level.FAIRLY_SATISFIED: ("基本满意", "Fairly satisfied"),
-    Level.DISSATISFIED: ("不满意", "Dissatisfied"),
-    Level.VERY_DISSATISFIED: ("非常不满意", "Very dissatisfied"),
-}
+    def text(self, lang: str) -> str:
+        """The level's name (非常满意, ...) in ``lang``."""
+        return tr(f"rating.level.{self.name.lower()}", lang)
 
 
 class Reason(StrEnum):
@@ -67,23 +55,9 @@ class Reason(StrEnum):
     SYSTEM_FAULT = "system_fault"
     OTHER = "other"
 
-    @property
-    def zh(self) -> str:
-        return REASON_TEXT[self][0]
-
-    @property
-    def en(self) -> str:
-        return REASON_TEXT[self][1]
-
-
-REASON_TEXT: dict[Reason, tuple[str, str]] = {
-    Reason.LONG_WAIT: ("等候时间长", "Long wait"),
-    Reason.STAFF_ATTITUDE: ("工作人员态度", "Staff attitude"),
-    Reason.UNCLEAR_MATERIALS: ("材料要求不清楚", "Unclear requirements"),
-    Reason.SLOW_SERVICE: ("办理时间长", "Took too long"),
-    Reason.SYSTEM_FAULT: ("系统故障", "System fault"),
-    Reason.OTHER: ("其他", "Other"),
-}
+    def text(self, lang: str) -> str:
+        """The reason as the citizen picks it, in ``lang``."""
+        return tr(f"rating.reason.{self.value}", lang)
 
 
 def valid_mobile(phone: str) -> bool:

@@ -1,7 +1,8 @@
 """The hall server's request and response bodies, derived from the service layer's types.
 
 A response is a service type itself (a dataclass, read by pydantic), or a subclass of one adding what a client
-shows without the service layer's tables (``EventOut``'s announcement, ``ProgressOut``'s stage names, ...).
+shows without the service layer's tables or the catalogues (``EventOut``'s announcement, ``ProgressOut``'s stage
+names in both languages, ...).
 The server returns them; the client turns the JSON back into the service types with ``parse``. So both ends
 have one definition of every field. Request bodies that are not service types are the small models here; the
 limits of every field (``kiosk.queue.limits``) are the database's.
@@ -13,6 +14,7 @@ the client builds the same ``KioskError`` class again from the registry of codes
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
@@ -25,6 +27,7 @@ from kiosk.queue.limits import NUMBER, WINDOW, Moment, OutboxKey, Slug, WindowId
 from kiosk.queue.model import CallEvent, EventKind, Priority, Ticket, WindowState
 from kiosk.queue.progress import ProgressRecord, ProgressUpdate
 from kiosk.queue.ratings import Rating, Reason
+from kiosk.texts import LANGUAGES, tr
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -50,8 +53,14 @@ def parse(kind: type[T], data: Any) -> T:
 
 def extend(cls: type[D], value: DataclassInstance, **extra: Any) -> D:
     """The dataclass ``value`` as its subclass ``cls``: each field from ``extra``, else from ``value``'s attribute
-    of that name (a field ``cls`` adds may be a property of ``value``'s class)."""
+    of that name."""
     return cls(**{f.name: extra[f.name] if f.name in extra else getattr(value, f.name) for f in fields(cls)})
+
+
+def in_languages(field: str, text: Callable[[str], str]) -> dict[str, str]:
+    """``{field}_zh``, ``{field}_en``, ...: ``text(lang)`` in every language, for the fields of a response that
+    the hall's pages show as sent."""
+    return {f"{field}_{lang}": text(lang) for lang in LANGUAGES}
 
 
 # -- responses besides the service types themselves --------------------------------------------------------
@@ -75,16 +84,20 @@ class EventOut(CallEvent):
     def of(cls, e: CallEvent) -> EventOut:
         if e.kind not in (EventKind.CALL, EventKind.RECALL):
             return extend(cls, e, text_zh="", text_en="")
-        return extend(cls, e, text_zh=f"请{e.number}号到{e.window}号窗口办理",
-                      text_en=f"Number {e.number}, please go to window {e.window}")
+        return extend(cls, e, **in_languages("text", lambda lang: tr("board.call", lang, number=e.number,
+                                                                     window=e.window)))
 
 
 @dataclass(frozen=True)
 class ProgressOut(ProgressRecord):
-    """A progress record with its stage's names (``extend(ProgressOut, record)``)."""
+    """A progress record with its stage's names."""
 
     stage_zh: str = ""
     stage_en: str = ""
+
+    @classmethod
+    def of(cls, record: ProgressRecord) -> ProgressOut:
+        return extend(cls, record, **in_languages("stage", record.stage.text))
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,10 @@ class RatingOut(Rating):
 
     level_zh: str = ""
     level_en: str = ""
+
+    @classmethod
+    def of(cls, rating: Rating) -> RatingOut:
+        return extend(cls, rating, **in_languages("level", rating.level.text))
 
 
 class CallOut(BaseModel):

@@ -218,7 +218,7 @@ def test_board_event_stream_sends_calls(server: ThreadedServer, kiosk_token: str
                 event = json.loads(line.removeprefix("data: "))
                 break
     assert event["number"] == "A001" and event["window"] == "1"
-    assert event["text_zh"] == "请A001号到1号窗口办理"
+    assert (event["text_zh"], event["text_en"]) == ("请A001号到1号窗口办理", "Number A001, please go to window 1")
 
 
 # -- lookups -----------------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ def test_appointments_progress_ratings_catalogue_figures(server: ThreadedServer,
     csv_import = api(server, "POST", "/progress/import", manager_token, headers={"Content-Type": "text/csv"},
                      data=b"receipt_no,stage,updated_at\nSL-2,completed,2026-11-24T09:30\n")
     assert csv_import.json() == {"stored": 1, "ignored_older": 0, "problems": []}
-    assert kiosk.by_receipt("SL-2").stage_zh == "已办结"
+    assert kiosk.by_receipt("SL-2").stage.text("zh") == "已办结"
     record = api(server, "GET", "/progress/SL-1", kiosk_token).json()
     assert (record["stage_zh"], record["stage_en"]) == ("审查中", "Under review")
     assert record["stage_dates"] == [["in_review", "2026-11-24T01:00:00Z"]]  # [stage, when] pairs

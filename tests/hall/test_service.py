@@ -296,7 +296,7 @@ def test_progress_newer_replaces_older_and_lookup_by_card(suite: ServiceSuite) -
     late_old = p.upsert([ProgressUpdate("SL2026-0001", Stage.IN_REVIEW, datetime(2026, 11, 22, 9, 0))])
     assert (late_old.stored, late_old.ignored_older) == (0, 1)
     record = p.by_receipt("SL2026-0001")
-    assert (record.stage, record.stage_zh, record.note_zh) == (Stage.READY, "待领取", "请到7号窗口领证")
+    assert (record.stage, record.stage.text("zh"), record.note_zh) == (Stage.READY, "待领取", "请到7号窗口领证")
     assert record.id_masked == "1101**********1239"  # kept from the first record; the update had no ID
     assert [r.receipt_no for r in p.by_identity(person(YOUNG_ID))] == ["SL2026-0001", "SL2026-0002"]
     assert p.by_identity(person(ELDER_ID)) == []
@@ -315,14 +315,14 @@ def test_progress_csv_import(suite: ServiceSuite) -> None:
         f"SL-4,completed,2026-11-24T09:30,,,{ELDER_ID},,已办结\n")
     assert result.stored == 2
     assert [p.split(":")[0] for p in result.problems] == ["line 3", "line 4"]
-    assert suite.progress.by_receipt("SL-4").stage_en == "Completed"
+    assert suite.progress.by_receipt("SL-4").stage.text("en") == "Completed"
 
 
 # -- ratings ---------------------------------------------------------------------------------------
 
 def test_ratings_five_levels_and_bad_ones_followed_up(suite: ServiceSuite) -> None:
     q, r = suite.queue, suite.ratings
-    assert [lvl.zh for lvl in sorted(Level, reverse=True)] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    assert [lvl.text("zh") for lvl in sorted(Level, reverse=True)] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
     q.issue("general")
     q.issue("general")
     q.call_window("3")
