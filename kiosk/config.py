@@ -458,7 +458,7 @@ class BackendConfig(Strict):
     token_file: str = ""
     connect_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
     read_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 5.0
-    # Issue 7: the two-letter series this kiosk numbers from while the hall server cannot be reached (e.g. "XA");
+    # The two-letter series this kiosk numbers from while the hall server cannot be reached (e.g. "XA");
     # empty: no offline numbering. It must be no group's prefix and differ between kiosks of a hall.
     offline_series: Annotated[str, Field(pattern=_OPTIONAL_PREFIX)] = ""
     # The outbox worker (with offline_series): after a failed delivery it waits outbox_retry_min_seconds, then

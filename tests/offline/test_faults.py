@@ -1,4 +1,4 @@
-"""Issue 7 under network faults: two kiosks' service stacks and one hall server on 127.0.0.1, the link cut by
+"""A hall kiosk under network faults: two kiosks' service stacks and one hall server on 127.0.0.1, the link cut by
 stopping the server, by a proxy that drops connections, and by one that delays the answers beyond the kiosks'
 read timeout. Tickets, ratings and check-ins made meanwhile reach the hall exactly once when the link is back,
 delivered by the background workers without any citizen's action; offline numbers never collide and the queue

@@ -1,4 +1,4 @@
-"""Issue 7: a kiosk keeps issuing from its own offline series while the hall server is unreachable, and hands
+"""A kiosk keeps issuing from its own offline series while the hall server is unreachable, and hands
 every offline ticket over exactly once, in order, when it answers again."""
 
 from __future__ import annotations
