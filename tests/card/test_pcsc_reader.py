@@ -42,6 +42,9 @@ from tests.card.helpers import EventLog, documented_example
 from tests.card.stack import READER, Pcscd
 from tests.card.vicc import OTHER_ATR, UID, CardSlot, VirtualCard, id_buffer
 
+# Seconds each (real servers, restarts, fuzzing): left out of the fast loop, always in the full suite.
+pytestmark = pytest.mark.slow
+
 StartReader = Callable[..., tuple[PcscCardReader, EventLog]]
 CITIZEN_AID = bytes.fromhex("F000000A0101")
 

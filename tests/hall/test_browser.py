@@ -24,6 +24,9 @@ from kiosk.queue import Priority
 
 from .conftest import PASSWORD
 
+# Seconds each (real servers, restarts, fuzzing): left out of the fast loop, always in the full suite.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

@@ -28,6 +28,9 @@ from kiosk.queue.suite import open_suite
 
 from .conftest import PASSWORD
 
+# Seconds each (real servers, restarts, fuzzing): left out of the fast loop, always in the full suite.
+pytestmark = pytest.mark.slow
+
 SHIPPED = Path(__file__).resolve().parents[2] / "config"
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in Shanghai: the hall is open
 EXAMPLES = int(os.environ.get("HALL_FUZZ_EXAMPLES", "25"))  # more for a deeper run by hand

@@ -34,6 +34,9 @@ from tests.conftest import REPO, make_id_number
 from tests.loopback import LinkProxy
 from tests.offline.conftest import KioskStack, until
 
+# Seconds each (real servers, restarts, fuzzing): left out of the fast loop, always in the full suite.
+pytestmark = pytest.mark.slow
+
 MakeStack = Callable[..., KioskStack]
 StartWorker = Callable[[KioskStack], OutboxWorker]
 READ_TIMEOUT = 0.5
