@@ -1,6 +1,7 @@
 """What a ticket says, as a device-independent document that printers render.
 
-Builds ``kiosk.devices.document.Document`` values from tickets and matters; printers render them.
+Builds ``kiosk.devices.document.Document`` values from tickets and matters; printers render them. The ticket's
+texts are in the ``ticket`` catalogue domain; it prints Chinese, then English.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import datetime
 from kiosk.config import KioskConfig, Material, MatterConfig
 from kiosk.devices.document import Align, Block, Cut, Document, Feed, QrCode, Rule, Text
 from kiosk.queue.model import Priority, Ticket, TicketStatus
+from kiosk.texts import tr
 from kiosk.timefmt import wait_phrase
 
 
@@ -29,8 +31,9 @@ def sample_ticket(config: KioskConfig, now: datetime) -> Ticket:
                   kiosk_id=config.kiosk.kiosk.id)
 
 
-_PRIORITY_ZH = {"elderly": "长者优先", "appointment": "预约", "declared": "优先"}
-_PRIORITY_EN = {"elderly": "senior", "appointment": "appointment", "declared": "priority"}
+def _both(key: str, **values: object) -> str:
+    """The text ``key`` in Chinese, a space, then in English."""
+    return f"{tr(key, 'zh', **values)} {tr(key, 'en', **values)}"
 
 
 def ticket_document(ticket: Ticket, config: KioskConfig) -> Document:
@@ -48,10 +51,11 @@ def ticket_document(ticket: Ticket, config: KioskConfig) -> Document:
         Text(ticket.number, 5, c, bold=True),
     ]
     if ticket.is_priority:
-        p = ticket.priority.value
-        blocks.append(Text(f"绿色通道·{_PRIORITY_ZH[p]} Green channel ({_PRIORITY_EN[p]})", 1, c, bold=True))
+        priority = f"ticket.priority.{ticket.priority.value}"
+        zh, en = (tr("ticket.green_channel", lang, priority=tr(priority, lang)) for lang in ("zh", "en"))
+        blocks.append(Text(f"{zh} {en}", 1, c, bold=True))
     blocks += [
-        Text(f"前面还有 {ticket.people_ahead} 人 {ticket.people_ahead} ahead of you", 1, c),
+        Text(_both("ticket.ahead", n=ticket.people_ahead), 1, c),
         Text(f"{wait_phrase(ticket.wait_minutes, 'zh')} {wait_phrase(ticket.wait_minutes, 'en')}", 1, c),
     ]
     if group.wait_area_zh:
@@ -59,10 +63,10 @@ def ticket_document(ticket: Ticket, config: KioskConfig) -> Document:
     blocks += [
         Text(f"{local:%Y-%m-%d %H:%M}", 1, c),
         QrCode(ticket_status_url(ticket, config)),
-        Text("扫码查看排队进度 Scan for live status", 1, c),
-        Text("请留意叫号，妥善保管此票。", 1, c),
-        Text("Listen for your number. Keep this ticket.", 1, c),
-        Text(f"{ticket.kiosk_id}  电话 Tel {hall.phone}" if hall.phone else ticket.kiosk_id, 1, c),
+        Text(_both("ticket.scan"), 1, c),
+        Text(tr("ticket.keep", "zh"), 1, c),
+        Text(tr("ticket.keep", "en"), 1, c),
+        Text(f"{ticket.kiosk_id}  {_both('ticket.phone')} {hall.phone}" if hall.phone else ticket.kiosk_id, 1, c),
         Feed(3),
         Cut(),
     ]

@@ -125,6 +125,13 @@ def test_every_level_reason_and_stage_has_its_name_in_both_languages() -> None:
     assert Level.VERY_DISSATISFIED.text("zh") == "非常不满意" and Stage.IN_REVIEW.text("en") == "Under review"
 
 
+def test_every_green_channel_priority_has_its_name_on_the_ticket() -> None:
+    from kiosk.queue.model import Priority
+
+    keys = {key for key in catalogue("zh") if key.startswith("ticket.priority.")}
+    assert keys == {f"ticket.priority.{p.value}" for p in Priority if p is not Priority.NONE}
+
+
 # Modules whose texts have all moved to the catalogues: no Chinese in their code but the list separator "、".
 _TEXT_FREE = ("kiosk/hall/pages.py", "kiosk/queue/wire.py", "kiosk/queue/ratings.py", "kiosk/queue/progress.py")
 _CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
