@@ -1,7 +1,7 @@
 """What a ticket says, as a device-independent document that printers render.
 
-Builds ``kiosk.devices.document.Document`` values from tickets and matters; printers render them. The ticket's
-texts are in the ``ticket`` catalogue domain; it prints Chinese, then English.
+Builds ``kiosk.devices.document.Document`` values from tickets and matters; printers render them. The texts
+are in the ``ticket`` catalogue domain; each document prints Chinese, then English.
 """
 
 from __future__ import annotations
@@ -74,14 +74,16 @@ def ticket_document(ticket: Ticket, config: KioskConfig) -> Document:
 
 
 def _materials_line(index: int, material: Material) -> str:
+    """A material's line, in Chinese: its names, how many originals and copies, its note."""
     counts = []
     if material.original:
-        counts.append(f"原件{material.original}份")
+        counts.append(tr("checklist.original", "zh", n=material.original))
     if material.copies:
-        counts.append(f"复印件{material.copies}份")
-    note = f"；{material.note_zh}" if material.note_zh else ""
+        counts.append(tr("checklist.copies", "zh", n=material.copies))
+    amount = tr("guide_list_sep", "zh").join(counts) or tr("checklist.as_needed", "zh")
+    note = tr("checklist.note", "zh", note=material.note_zh) if material.note_zh else ""
     name = f"{material.name_zh} {material.name_en}".strip()
-    return f"{index}. {name}（{'，'.join(counts) or '按需'}{note}）"
+    return tr("checklist.material", "zh", index=index, name=name, amount=amount, note=note)
 
 
 def checklist_document(matter: MatterConfig, config: KioskConfig, printed_at: datetime) -> Document:
@@ -91,26 +93,26 @@ def checklist_document(matter: MatterConfig, config: KioskConfig, printed_at: da
     c, left = Align.CENTER, Align.LEFT
     blocks: list[Block] = [
         Text(hall.name_zh, 1, c, bold=True),
-        Text("一次性告知单", 2, c, bold=True),
-        Text("One-time checklist of required materials", 1, c),
+        Text(tr("checklist.title", "zh"), 2, c, bold=True),
+        Text(tr("checklist.title", "en"), 1, c),
         Rule(),
         Text(matter.name_zh, 2, left, bold=True),
         Text(matter.name_en, 1, left),
-        Text(f"业务类别 Service: {group.name_zh} {group.name_en}", 1, left),
+        Text(f"{_both('checklist.service')}: {group.name_zh} {group.name_en}", 1, left),
     ]
-    for label, value in (("办理单位 Unit", matter.unit_zh), ("办理地点 Where", matter.place_zh),
-                         ("办理时限 Time limit", matter.time_limit_zh), ("收费标准 Fees", matter.fee_zh),
-                         ("咨询电话 Phone", matter.phone or hall.phone)):
+    for label, value in (("checklist.unit", matter.unit_zh), ("checklist.place", matter.place_zh),
+                         ("checklist.time_limit", matter.time_limit_zh), ("checklist.fee", matter.fee_zh),
+                         ("checklist.phone", matter.phone or hall.phone)):
         if value:
-            blocks.append(Text(f"{label}: {value}", 1, left))
+            blocks.append(Text(f"{_both(label)}: {value}", 1, left))
     if matter.appointment_required:
-        blocks.append(Text("本事项需提前预约 Appointment required", 1, left, bold=True))
-    blocks += [Rule(), Text("所需材料 Required materials", 1, left, bold=True)]
+        blocks.append(Text(_both("checklist.appointment"), 1, left, bold=True))
+    blocks += [Rule(), Text(_both("checklist.materials"), 1, left, bold=True)]
     blocks += [Text(_materials_line(i, m), 1, left) for i, m in enumerate(matter.materials, 1)]
     if matter.steps_zh:
-        blocks += [Text("办理流程 Steps", 1, left, bold=True), Text(" → ".join(matter.steps_zh), 1, left)]
+        blocks += [Text(_both("checklist.steps"), 1, left, bold=True), Text(" → ".join(matter.steps_zh), 1, left)]
     if matter.basis_zh:
-        blocks.append(Text(f"办理依据 Legal basis: {matter.basis_zh}", 1, left))
+        blocks.append(Text(f"{_both('checklist.basis')}: {matter.basis_zh}", 1, left))
     local = printed_at.astimezone(config.timezone)
-    blocks += [Rule(), Text(f"打印时间 Printed {local:%Y-%m-%d %H:%M}", 1, c), Feed(3), Cut()]
+    blocks += [Rule(), Text(f"{_both('checklist.printed')} {local:%Y-%m-%d %H:%M}", 1, c), Feed(3), Cut()]
     return Document(f"checklist-{matter.id}-{local:%Y%m%d%H%M%S}", tuple(blocks))
