@@ -163,16 +163,15 @@ class KioskBackend:
     catalogue: Callable[[], ServicesFile]
     # On a hall kiosk: keeps ``catalogue`` up to date with the hall server's (a background thread).
     catalog_sync: CatalogSync | None = None
-    # On a hall kiosk with offline numbering: falls back to the kiosk's own series when the hall is away.
-    resilient: ResilientQueue | None = None
-    # ... and delivers the outbox in the background (``worker.state()``).
+    # On a hall kiosk with offline numbering (``queue`` is a ``ResilientQueue``): delivers the outbox in the
+    # background (``worker.state()``).
     worker: OutboxWorker | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def offline(self) -> bool:
         """True while the hall server cannot be reached and the kiosk works from its own store."""
-        return self.resilient is not None and self.resilient.offline
+        return isinstance(self.queue, ResilientQueue) and self.queue.offline
 
     def start(self) -> None:
         """Start the background work (none for the embedded backend)."""
@@ -208,7 +207,7 @@ def backend_for(config: KioskConfig, store: LocalStore, clock: Clock = utc_now) 
     worker = OutboxWorker(queue, retry_min=backend.outbox_retry_min_seconds, retry_max=backend.outbox_retry_max_seconds,
                           probe_seconds=backend.hall_probe_seconds,
                           housekeeping_seconds=backend.appointments_copy_seconds, refresh=appointments.refresh)
-    return KioskBackend(queue, appointments, client, OutboxRatings(queue), sync.services, sync, queue, worker,
+    return KioskBackend(queue, appointments, client, OutboxRatings(queue), sync.services, sync, worker,
                         closers=[queue.close])
 
 

@@ -115,7 +115,7 @@ class TicketDesk:
     def print_issued(self, issued: Issued) -> IssueOutcome:
         """Print an issued ticket (the printer's state is read once more, after it); a ticket that did not come
         out is recorded for a reprint by staff."""
-        return self._print(issued.ticket, issued.document, issued.status_url, issued.fault, record=True)
+        return self._print(issued, record=True)
 
     def take_number(self, group_id: str, identity: Identity | None = None, priority: Priority = Priority.NONE, *,
                     screen_only: bool = False) -> IssueOutcome:
@@ -129,8 +129,8 @@ class TicketDesk:
             issued = self.issue(group_id, identity, priority, accepted_fault=not_ready.fault)
         return self.print_issued(issued)
 
-    def _print(self, ticket: Ticket, document: Document, url: str, fault: PrinterError | None,
-               record: bool) -> IssueOutcome:
+    def _print(self, issued: Issued, record: bool) -> IssueOutcome:
+        ticket, document, url, fault = issued.ticket, issued.document, issued.status_url, issued.fault
         if fault is None:
             try:
                 self.printer.print(document)
@@ -154,8 +154,7 @@ class TicketDesk:
     def reprint(self, number: str, day: date | None = None) -> IssueOutcome:
         """Print an issued ticket again (staff); a success clears it from the reprint record."""
         ticket = self.queue.ticket(number, day)
-        issued = self._issued(ticket, self.printer_fault())
-        outcome = self._print(ticket, issued.document, issued.status_url, issued.fault, record=False)
+        outcome = self._print(self._issued(ticket, self.printer_fault()), record=False)
         if outcome.printed:
             self.reprints.resolve(ticket.day, ticket.number)
         return outcome

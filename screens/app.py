@@ -30,7 +30,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from drivers.card.simulated import SimulatedCardReader
 from kiosk.assembly import Kiosk
 from kiosk.config import GroupConfig, KioskConfig
-from kiosk.desk import Issued, PrinterNotReady
+from kiosk.desk import Issued, IssueOutcome, PrinterNotReady
 from kiosk.devices.card import (
     CardEvent,
     CardFailed,
@@ -96,15 +96,11 @@ class KioskApp(App):
     def __init__(self, kiosk: Kiosk, font_path: Path, state_dir: Path | None = None,
                  rebuild: Callable[[KioskConfig], Kiosk] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.kiosk = kiosk
         self.worker = Worker()
         self.font_path = font_path
         self.busy = False
-        self.session = CitizenSession(SessionDefaults.from_config(kiosk.config), self._session_changed)
-        self._session_changed(self.session)
+        self._use(kiosk)
         self.bind(lang=self.speak_prompt)
-        self.theme = Theme(kiosk.config.kiosk.accessibility.large_font_scale, min(Window.size))
-        self.title = kiosk.config.kiosk.hall.name_zh
         # Without a state folder and a way to rebuild (tests of single screens) there is no reload/heartbeat.
         self.lifecycle = Lifecycle(self, state_dir, rebuild) if state_dir and rebuild else None
 
@@ -193,14 +189,18 @@ class KioskApp(App):
         return (self.manager.current == "home" and self.session.identity is None and not self.busy
                 and not self.kiosk_root.overlay_open())
 
-    def apply_config(self, kiosk: Kiosk) -> None:
-        """Swap in a whole new kiosk (a new, validated configuration) between sessions, and rebuild the screens."""
-        self.kiosk.close()
+    def _use(self, kiosk: Kiosk) -> None:
+        """Take ``kiosk`` and what follows from its configuration: a new session, the theme, the title."""
         self.kiosk = kiosk
         self.session = CitizenSession(SessionDefaults.from_config(kiosk.config), self._session_changed)
         self._session_changed(self.session)
         self.theme = Theme(kiosk.config.kiosk.accessibility.large_font_scale, min(Window.size))
         self.title = kiosk.config.kiosk.hall.name_zh
+
+    def apply_config(self, kiosk: Kiosk) -> None:
+        """Swap in a whole new kiosk (a new, validated configuration) between sessions, and rebuild the screens."""
+        self.kiosk.close()
+        self._use(kiosk)
         Window.remove_widget(self.kiosk_root)
         self.root = self._build_root()
         Window.add_widget(self.root)
@@ -239,11 +239,8 @@ class KioskApp(App):
 
     def go_home(self) -> None:
         """Back to the home screen; the citizen's session ends here."""
-        self.end_session()
-        self.go("home")
-
-    def end_session(self) -> None:
         self.session.end("back to the home screen")
+        self.go("home")
 
     def toggle_language(self) -> None:
         self.session.toggle_language()
@@ -308,14 +305,15 @@ class KioskApp(App):
         self.session.number_issued()
         self.go("result")
         desk = self.kiosk.desk
-        self.worker.submit(lambda: desk.print_issued(issued), screen.print_done, self._print_failed,
-                           timeout=PRINT_TIMEOUT_SECONDS)
+        self.worker.submit(lambda: desk.print_issued(issued), screen.print_done,
+                           lambda error: self._print_failed(issued, error), timeout=PRINT_TIMEOUT_SECONDS)
 
-    def _print_failed(self, error: BaseException) -> None:
-        # print_issued reports printer faults in its outcome: this is a bug or a print that hung.
-        log.error("printing an issued ticket failed: %r", error)
-        screen = self.manager.get_screen("result")
-        screen.print_failed(error if isinstance(error, KioskError) else KioskError(repr(error)))
+    def _print_failed(self, issued: Issued, error: BaseException) -> None:
+        # print_issued reports printer faults in its outcome: this is a bug or a print that hung. The citizen is
+        # told what any unprinted ticket means: the number stays valid.
+        log.error("printing ticket %s failed: %r", issued.ticket.number, error)
+        self.manager.get_screen("result").print_done(IssueOutcome(
+            issued.ticket, issued.document, issued.status_url, printed=False, print_error=PrinterError(repr(error))))
 
     @staticmethod
     def texture(png: bytes) -> Any:

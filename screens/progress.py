@@ -148,7 +148,7 @@ class ProgressScreen(Screen):
         self.ids.keypad.clear()
         self.ids.cards.items = []
         self.heading = self.message_title = self.message_title2 = self.message_text = self.message_kind = ""
-        App.get_running_app().end_session()
+        App.get_running_app().session.forget_identity()
 
     def show(self, view: str) -> None:
         self.view = view

@@ -13,7 +13,6 @@ from kivy.uix.screenmanager import Screen
 from kiosk.desk import Issued, IssueOutcome
 from kiosk.devices.printer import PrinterError
 from kiosk.devices.speech import spell_number
-from kiosk.errors import KioskError
 from kiosk.texts import in_lang, other, tr
 from kiosk.timefmt import wait_phrase
 from screens.idle import ReturnsHome
@@ -38,7 +37,7 @@ class ResultScreen(ReturnsHome, Screen):
     def on_kv_post(self, _base: Any) -> None:
         self._issued: Issued | None = None
         # While printing: None; then the fault that kept the ticket from coming out, or "printed".
-        self._print_result: KioskError | str | None = None
+        self._print_result: PrinterError | str | None = None
         App.get_running_app().bind(lang=lambda *_: self.render())
 
     def show(self, issued: Issued, qr: Texture) -> None:
@@ -53,10 +52,6 @@ class ResultScreen(ReturnsHome, Screen):
         if self._issued is not None and outcome.ticket.number == self._issued.ticket.number:
             self._print_result = "printed" if outcome.printed else outcome.print_error
             self.render()
-
-    def print_failed(self, error: KioskError) -> None:
-        self._print_result = error
-        self.render()
 
     def render(self) -> None:
         issued = self._issued
@@ -74,11 +69,9 @@ class ResultScreen(ReturnsHome, Screen):
         self.wait_text = wait_phrase(ticket.wait_minutes, lang)
         self.area_text = in_lang(group, "wait_area", lang)
         result = self._print_result
-        self.printed = not isinstance(result, KioskError)
-        if isinstance(result, KioskError):
-            # A printer fault says what it means for the number; any other error gets the same reassurance.
-            error = result if isinstance(result, PrinterError) else PrinterError(result.detail)
-            self.print_text, self.print_subtext = error.message(lang), error.message(lang2)
+        self.printed = not isinstance(result, PrinterError)
+        if isinstance(result, PrinterError):  # what the fault means for the number: it stays valid
+            self.print_text, self.print_subtext = result.message(lang), result.message(lang2)
         else:
             key = "printed" if result == "printed" else "printing_ticket"
             self.print_text, self.print_subtext = tr(key, lang), tr(key, lang2)

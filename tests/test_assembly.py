@@ -104,7 +104,7 @@ def test_a_hall_kiosk_with_offline_numbers_shares_one_outbox_with_staff_tools(
     kiosk = Kiosk(config)
     try:
         queue = kiosk.backend.queue
-        assert isinstance(queue, ResilientQueue) and kiosk.backend.resilient is queue
+        assert isinstance(queue, ResilientQueue) and kiosk.backend.worker is not None and not kiosk.backend.offline
         assert kiosk.outbox is not None and queue.outbox is kiosk.outbox
         assert isinstance(kiosk.backend.progress, HallClient) and queue.hall is kiosk.backend.progress
         assert kiosk.desk.queue is queue and kiosk.desk.appointments is kiosk.backend.appointments
