@@ -92,8 +92,9 @@ class TicketDesk:
             raise OperationTimedOut(f"nothing issued: the call was {late:.1f} s past its deadline")
         return fault
 
-    def _issued(self, ticket: Ticket, fault: PrinterError | None) -> Issued:
-        return Issued(ticket, ticket_document(ticket, self.config), ticket_status_url(ticket, self.config), fault)
+    def _issued(self, ticket: Ticket, fault: PrinterError | None, card_read: bool = False) -> Issued:
+        return Issued(ticket, ticket_document(ticket, self.config, card_read), ticket_status_url(ticket, self.config),
+                      fault)
 
     def issue(self, group_id: str, identity: Identity | None = None, priority: Priority = Priority.NONE, *,
               accepted_fault: PrinterError | None = None, deadline: float | None = None) -> Issued:
@@ -102,7 +103,7 @@ class TicketDesk:
         to take the number on screen only with. Past ``deadline`` (``time.monotonic()``), when the screen no longer
         waits, nothing is issued (``OperationTimedOut``). Queue refusals propagate as raised."""
         fault = self._ready(accepted_fault, deadline)
-        return self._issued(self.queue.issue(group_id, identity, priority), fault)
+        return self._issued(self.queue.issue(group_id, identity, priority), fault, identity is not None)
 
     def check_in(self, code: str = "", identity: Identity | None = None, *,
                  accepted_fault: PrinterError | None = None, deadline: float | None = None) -> Issued:
@@ -110,7 +111,8 @@ class TicketDesk:
         ``accepted_fault`` and ``deadline`` as for ``issue``, and the refusals (not found, too early, too late,
         already checked in, closed)."""
         fault = self._ready(accepted_fault, deadline)
-        return self._issued(self.appointments.check_in(code=code, identity=identity).ticket, fault)
+        return self._issued(self.appointments.check_in(code=code, identity=identity).ticket, fault,
+                            identity is not None)
 
     def print_issued(self, issued: Issued) -> IssueOutcome:
         """Print an issued ticket (the printer's state is read once more, after it); a ticket that did not come

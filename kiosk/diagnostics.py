@@ -107,6 +107,19 @@ class StatusReport:
     app: AppReport | None
     unprinted: int
     catalogue: CatalogueReport  # the service guides in use: synced from the hall server, or services.toml
+    alerts: list[str] = field(default_factory=list)  # what staff must act on now (see ``alerts_of``)
+
+
+def alerts_of(printer: PrinterReport, unprinted: int) -> list[str]:
+    """What staff must act on now, one sentence each: a printer that cannot print (citizens get their numbers on
+    screen only) and numbers that never came out on paper."""
+    alerts = []
+    if not printer.can_print:
+        alerts.append(f"the printer cannot print ({printer.status}): citizens get their numbers on screen only")
+    if unprinted:
+        alerts.append(f"{unprinted} number(s) issued but not printed: the citizens have them on screen only "
+                      "(kioskctl ticket unprinted, kioskctl ticket reprint)")
+    return alerts
 
 
 def printer_report(config: KioskConfig, printer: TicketPrinter) -> PrinterReport:
@@ -188,12 +201,14 @@ def status_report(config: KioskConfig, printer: TicketPrinter, store: LocalStore
                   reader: CardReader | None = None) -> StatusReport:
     """The whole report; ``printer``, ``store`` and ``reader`` are the running app's, or kioskctl's own."""
     state_dir = config.state_dir()
+    printer_state, unprinted = printer_report(config, printer), len(store.reprints.pending())
     return StatusReport(
         version=__version__, host=platform.node(), kiosk_id=config.kiosk.kiosk.id,
-        printer=printer_report(config, printer), card_reader=reader_report(config, reader),
+        printer=printer_state, card_reader=reader_report(config, reader),
         hall_server=hall_report(config), outbox=outbox_report(config, store.outbox), disk=disk_report(state_dir),
-        config=config_report(config.source_dir), app=app_report(state_dir), unprinted=len(store.reprints.pending()),
-        catalogue=catalogue_report(state_dir, hall=config.kiosk.backend.queue == "hall"))
+        config=config_report(config.source_dir), app=app_report(state_dir), unprinted=unprinted,
+        catalogue=catalogue_report(state_dir, hall=config.kiosk.backend.queue == "hall"),
+        alerts=alerts_of(printer_state, unprinted))
 
 
 @dataclass(frozen=True)

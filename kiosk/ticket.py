@@ -21,6 +21,14 @@ def ticket_status_url(ticket: Ticket, config: KioskConfig) -> str:
         number=ticket.number, day=ticket.day.isoformat(), kiosk=ticket.kiosk_id)
 
 
+def is_provisional(ticket: Ticket, config: KioskConfig) -> bool:
+    """A number of this kiosk's own offline series, issued while the hall server could not be reached: the
+    kiosk knew only its own part of the queue, so the people ahead and the wait it could state are not true."""
+    backend = config.kiosk.backend
+    return bool(backend.queue == "hall" and backend.offline_series
+                and ticket.number.startswith(backend.offline_series))
+
+
 def sample_ticket(config: KioskConfig, now: datetime) -> Ticket:
     """A ticket that was never issued, to check what the printer makes of one."""
     group = config.services.groups[0]
@@ -36,8 +44,9 @@ def _both(key: str, **values: object) -> str:
     return f"{tr(key, 'zh', **values)} {tr(key, 'en', **values)}"
 
 
-def ticket_document(ticket: Ticket, config: KioskConfig) -> Document:
-    """The queue ticket: hall, service, the number very large, people ahead, wait, time, QR, footer."""
+def ticket_document(ticket: Ticket, config: KioskConfig, card_read: bool = False) -> Document:
+    """The queue ticket: hall, service, the number very large, people ahead, wait, time, QR, footer; with
+    ``card_read`` (an ID card was read for it) a reminder to take the card back."""
     hall = config.kiosk.hall
     group = config.group(ticket.group_id)
     local = ticket.issued_at.astimezone(config.timezone)
@@ -54,12 +63,18 @@ def ticket_document(ticket: Ticket, config: KioskConfig) -> Document:
         priority = f"ticket.priority.{ticket.priority.value}"
         zh, en = (tr("ticket.green_channel", lang, priority=tr(priority, lang)) for lang in ("zh", "en"))
         blocks.append(Text(f"{zh} {en}", 1, c, bold=True))
-    blocks += [
-        Text(_both("ticket.ahead", n=ticket.people_ahead), 1, c),
-        Text(f"{wait_phrase(ticket.wait_minutes, 'zh')} {wait_phrase(ticket.wait_minutes, 'en')}", 1, c),
-    ]
+    if is_provisional(ticket, config):
+        blocks += [Text(tr(key, lang), 1, c) for key in ("ticket.provisional", "ticket.wait_unknown")
+                   for lang in ("zh", "en")]
+    else:
+        blocks += [
+            Text(_both("ticket.ahead", n=ticket.people_ahead), 1, c),
+            Text(f"{wait_phrase(ticket.wait_minutes, 'zh')} {wait_phrase(ticket.wait_minutes, 'en')}", 1, c),
+        ]
     if group.wait_area_zh:
         blocks.append(Text(f"{group.wait_area_zh} {group.wait_area_en}".strip(), 1, c))
+    if card_read:
+        blocks += [Text(tr("ticket.take_card", lang), 1, c, bold=True) for lang in ("zh", "en")]
     blocks += [
         Text(f"{local:%Y-%m-%d %H:%M}", 1, c),
         QrCode(ticket_status_url(ticket, config)),

@@ -65,6 +65,8 @@ PRINT_TIMEOUT_SECONDS = 30.0
 # server's request budget is at most 9 s) may take the last ISSUE_TIME_SECONDS.
 ISSUE_TIMEOUT_SECONDS = 20.0
 ISSUE_TIME_SECONDS = 10.0
+# How often a card left on the reader after its session is asked for again, aloud.
+CARD_REMINDER_SECONDS = 10.0
 
 
 def qr_png(payload: str) -> bytes:
@@ -89,6 +91,10 @@ class KioskApp(App):
     may_skip_card = BooleanProperty(False)
     _card_guard: Any = None  # the read-timeout event while a card is being read
     _card_late = False  # the read timed out: its result, if it still comes, is dropped
+    # A card is on the reader, and the session it was read for has ended: the kiosk asks for it to be taken.
+    card_left = BooleanProperty(False)
+    _card_present = False  # a card lies on the reader (from its events)
+    _card_reminder: Any = None  # the repeated spoken reminder while ``card_left``
     theme = ObjectProperty(None)
     # The hall server cannot be reached: the kiosk works from its own store (a small mark in the top bar).
     offline = BooleanProperty(False)
@@ -223,7 +229,7 @@ class KioskApp(App):
             speaker.stop()
             return
         values: dict[str, object] = getattr(screen, "prompt_values", lambda _lang: {})(self.lang)
-        speaker.say(tr(key, self.lang, **values), self.lang)
+        speaker.say(tr(key, self.lang, **values).strip(), self.lang)
 
     # -- the citizen's session ----------------------------------------------------------------
 
@@ -238,9 +244,27 @@ class KioskApp(App):
         self.manager.current = screen
 
     def go_home(self) -> None:
-        """Back to the home screen; the citizen's session ends here."""
+        """Back to the home screen; the citizen's session ends here. A card still on the reader is asked for
+        until it is taken."""
         self.session.end("back to the home screen")
         self.go("home")
+        if self._card_present:
+            self._remind_card(True)
+
+    def _remind_card(self, on: bool) -> None:
+        """Ask for the card on the reader (a band on every screen, and spoken every ``CARD_REMINDER_SECONDS``),
+        or stop asking."""
+        if self._card_reminder is not None:
+            self._card_reminder.cancel()
+            self._card_reminder = None
+        self.card_left = on
+        if on:
+            self._say_take_card()
+            self._card_reminder = Clock.schedule_interval(lambda _dt: self._say_take_card(), CARD_REMINDER_SECONDS)
+
+    def _say_take_card(self) -> None:
+        # Spoken in every mode: a card left behind is lost to its owner.
+        self.kiosk.speaker.say(tr("speech_take_card", self.lang), self.lang)
 
     def toggle_language(self) -> None:
         self.session.toggle_language()
@@ -293,7 +317,7 @@ class KioskApp(App):
             fault = error.fault
             self.kiosk_root.show_confirm(
                 f"{fault.cause(lang)}{tr('screen_only', lang)}", f"{fault.cause(lang2)} {tr('screen_only', lang2)}",
-                tr("take_on_screen", lang), lambda: self.issue(flow, busy, accepted=fault))
+                "take_on_screen", lambda: self.issue(flow, busy, accepted=fault))
 
         self.call(work, self.show_ticket, refused, busy=busy, timeout=ISSUE_TIMEOUT_SECONDS)
 
@@ -301,7 +325,7 @@ class KioskApp(App):
         """Show an issued ticket (with its QR code as PNG bytes) on the result screen, then print it."""
         issued, png = result
         screen = self.manager.get_screen("result")
-        screen.show(issued, self.texture(png))
+        screen.show(issued, self.texture(png), card_read=self.session.identity is not None)
         self.session.number_issued()
         self.go("result")
         desk = self.kiosk.desk
@@ -363,7 +387,13 @@ class KioskApp(App):
         """A reader event, on the main thread (the reader's thread hands it over through the Kivy clock)."""
         if isinstance(event, ReaderStatus):
             self.card_state = "no_reader" if event.state is ReaderState.NO_READER else ""
+            if event.state is ReaderState.NO_READER:
+                self._card_present = False
+                self._remind_card(False)
             return
+        # A card put on (a new citizen) or taken away ends the reminder about the one left there.
+        self._card_present = not isinstance(event, CardRemoved)
+        self._remind_card(False)
         if isinstance(event, CardReading):
             self.card_state, self._card_late = "reading", False
             self._cancel_card_guard()

@@ -311,7 +311,7 @@ class MaintenanceScreen(Screen):
 
         app.root.show_confirm(tr("maint_reload_ready", app.lang, version=version),
                               tr("maint_reload_ready", other(app.lang), version=version),
-                              tr("maint_reload_go", app.lang), go)
+                              "maint_reload_go", go)
 
     def _reload_refused(self, error: BaseException) -> None:
         app = App.get_running_app()
@@ -326,7 +326,7 @@ class MaintenanceScreen(Screen):
     def exit_to_shell(self) -> None:
         app = App.get_running_app()
         app.root.show_confirm(tr("maint_exit_confirm", app.lang), tr("maint_exit_confirm", other(app.lang)),
-                              tr("maint_exit_go", app.lang), self._exit)
+                              "maint_exit_go", self._exit)
 
     def _exit(self) -> None:
         app = App.get_running_app()

@@ -1,5 +1,6 @@
-"""The ticket result: the number very large, people ahead, wait, QR code; "printing", then printed or the fault;
-returns home."""
+"""The ticket result: the number very large, people ahead, wait, QR code; "printing", then printed or the fault.
+A printed ticket returns home by itself; a number that did not come out on paper stays on screen until the
+citizen says they have noted it (or scanned its QR code)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from kiosk.desk import Issued, IssueOutcome
 from kiosk.devices.printer import PrinterError
 from kiosk.devices.speech import spell_number
 from kiosk.texts import in_lang, other, tr
+from kiosk.ticket import is_provisional
 from kiosk.timefmt import wait_phrase
 from screens.idle import ReturnsHome
 from screens.registry import kiosk_screen
@@ -21,7 +23,7 @@ from screens.registry import kiosk_screen
 
 @kiosk_screen("result")
 class ResultScreen(ReturnsHome, Screen):
-    prompt_key = "speech_ticket"  # spoken in large-font mode: the number, digit by digit
+    prompt_key = "speech_ticket"  # spoken in large-font mode: the number digit by digit, the queue, the card
     number = StringProperty("")
     group_title = StringProperty("")
     group_subtitle = StringProperty("")
@@ -30,19 +32,23 @@ class ResultScreen(ReturnsHome, Screen):
     area_text = StringProperty("")
     print_text = StringProperty("")
     print_subtext = StringProperty("")
+    take_card_text = StringProperty("")  # a card was read for this number: the citizen is told to take it back
     printed = BooleanProperty(True)
     priority = BooleanProperty(False)
     qr_texture = ObjectProperty(None, allownone=True)
 
     def on_kv_post(self, _base: Any) -> None:
         self._issued: Issued | None = None
+        self._card_read = False
         # While printing: None; then the fault that kept the ticket from coming out, or "printed".
         self._print_result: PrinterError | str | None = None
         App.get_running_app().bind(lang=lambda *_: self.render())
 
-    def show(self, issued: Issued, qr: Texture) -> None:
-        """Show the number of ``issued`` at once; its ticket is printing (or, taken on screen only, not)."""
+    def show(self, issued: Issued, qr: Texture, card_read: bool = False) -> None:
+        """Show the number of ``issued`` at once; its ticket is printing (or, taken on screen only, not).
+        ``card_read``: an ID card was read for it, and the citizen is reminded to take it."""
         self._issued = issued
+        self._card_read = card_read
         self._print_result = issued.fault
         self.qr_texture = qr
         self.render()
@@ -65,11 +71,17 @@ class ResultScreen(ReturnsHome, Screen):
         self.priority = ticket.is_priority
         self.group_title = in_lang(group, "name", lang)
         self.group_subtitle = in_lang(group, "name", lang2)
-        self.ahead_text = tr("people_ahead", lang, n=ticket.people_ahead)
-        self.wait_text = wait_phrase(ticket.wait_minutes, lang)
+        if is_provisional(ticket, app.kiosk_config):  # the kiosk cannot know the hall's queue: say so
+            self.ahead_text, self.wait_text = tr("provisional_number", lang), tr("provisional_wait", lang)
+        else:
+            self.ahead_text = tr("people_ahead", lang, n=ticket.people_ahead)
+            self.wait_text = wait_phrase(ticket.wait_minutes, lang)
         self.area_text = in_lang(group, "wait_area", lang)
+        self.take_card_text = f"{tr('take_card', lang)}  {tr('take_card', lang2)}" if self._card_read else ""
         result = self._print_result
         self.printed = not isinstance(result, PrinterError)
+        if not self.printed:
+            self.stop_return()  # the number exists only on this screen: it stays until the citizen has noted it
         if isinstance(result, PrinterError):  # what the fault means for the number: it stays valid
             self.print_text, self.print_subtext = result.message(lang), result.message(lang2)
         else:
@@ -77,11 +89,17 @@ class ResultScreen(ReturnsHome, Screen):
             self.print_text, self.print_subtext = tr(key, lang), tr(key, lang2)
 
     def prompt_values(self, lang: str) -> dict[str, object]:
-        ahead = self._issued.ticket.people_ahead if self._issued is not None else 0
-        return {"number": spell_number(self.number, lang), "ahead": ahead}
+        issued = self._issued
+        if issued is None or is_provisional(issued.ticket, App.get_running_app().kiosk_config):
+            queue = tr("speech_provisional", lang)
+        else:
+            queue = tr("speech_ahead", lang, n=issued.ticket.people_ahead)
+        return {"number": spell_number(self.number, lang), "queue": queue,
+                "card": tr("speech_take_card", lang) if self._card_read else ""}
 
     def on_enter(self, *_: Any) -> None:
-        self.start_return()
+        if self.printed:
+            self.start_return()
 
     def on_leave(self, *_: Any) -> None:
         self.stop_return()

@@ -63,3 +63,9 @@ class Theme:
     def colour(self, role: str, large: bool) -> Colour:
         standard, contrast = _COLOURS[role]
         return _hex(contrast if large else standard)
+
+    def fit_font(self, text: str, width: float, size: float, lines: int = 2) -> float:
+        """``size``, or smaller so that ``text`` fits ``width`` in ``lines`` lines (a wide character takes about
+        a font size, a Latin one about half of it; 10% spare for the breaks)."""
+        ems = sum(1.0 if ord(char) > 0x2E80 else 0.55 for char in text)
+        return min(size, lines * width * 0.9 / ems) if ems and width > 0 else size

@@ -3,6 +3,7 @@ simulation bar) and the overlays."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,18 @@ from kivy.uix.modalview import ModalView
 
 from drivers.card.simulated import DEMO_CARDS
 from kiosk.devices.card import InvalidCardData
+
+# A touch that begins within this time of a change of what is shown (a screen, an overlay, a step) is ignored:
+# the second tap of a double tap, or a finger still on its way, must not act on something the citizen has not
+# seen. Longer than the gap between the taps of a double tap (about 150-300 ms), short enough not to be noticed.
+SETTLE_SECONDS = 0.5
+
+
+def changed_on_screen() -> None:
+    """What the citizen sees changed: touches ignore it for ``SETTLE_SECONDS`` (see ``KioskRoot.settling``)."""
+    root = getattr(App.get_running_app(), "root", None)
+    if isinstance(root, KioskRoot):
+        root.changed()
 
 
 class KText(Label):
@@ -195,6 +208,7 @@ class StepBox(BoxLayout):
 
     def on_mode(self, *_: Any) -> None:
         self._apply()
+        changed_on_screen()
 
     def _apply(self) -> None:
         hidden = self.mode == "hidden"
@@ -272,10 +286,23 @@ def _overlay_button(overlay: Overlay, tone: str, action: Callable[[], None]) -> 
 
 
 class Overlay(ModalView):
-    """A full-width message over the current screen, in both languages."""
+    """A full-width message over the current screen, in both languages. Touches that begin as it opens or
+    closes act neither on it nor on the screen it uncovers."""
 
     primary = StringProperty("")
     secondary = StringProperty("")
+
+    def on_pre_open(self) -> None:
+        changed_on_screen()
+
+    def on_dismiss(self) -> None:
+        changed_on_screen()
+
+    def on_touch_down(self, touch: Any) -> bool:
+        root = getattr(App.get_running_app(), "root", None)
+        if isinstance(root, KioskRoot) and root.settling(touch):
+            return True
+        return bool(super().on_touch_down(touch))
 
 
 class BusyOverlay(Overlay):
@@ -293,9 +320,9 @@ class NoticeOverlay(Overlay):
 
 
 class ConfirmOverlay(Overlay):
-    """A question with a "yes" button (``confirm_text``) and a "back" button."""
+    """A question with a "yes" button (the text ``confirm_key``, in both languages) and a "back" button."""
 
-    confirm_text = StringProperty("")
+    confirm_key = StringProperty("")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -306,7 +333,7 @@ class ConfirmOverlay(Overlay):
         self.back_button = _overlay_button(self, "muted", lambda: self.dismiss(animation=False))
 
     def on_open(self) -> None:
-        self.confirm_button.title = self.confirm_text
+        self.confirm_button.title = _tr(self.confirm_key)
         self.back_button.title = _tr("back")
 
     def confirm(self) -> None:
@@ -339,10 +366,31 @@ class KioskRoot(BoxLayout):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.changed_at = 0.0  # time.time() of the last change of what is shown
         self._busy = BusyOverlay()
         self.notice_overlay = NoticeOverlay()
         self.confirm_overlay = ConfirmOverlay()
         self.countdown_overlay = CountdownOverlay()
+
+    def on_kv_post(self, _base: Any) -> None:
+        self.ids.manager.bind(current=lambda *_: self.changed())
+
+    def changed(self) -> None:
+        """A screen, overlay or step appeared or went: the settle time starts."""
+        self.changed_at = time.time()
+
+    def settling(self, touch: Any) -> bool:
+        """``touch`` began too soon after the last change to be a choice made on what is shown now."""
+        return bool(touch.time_start < self.changed_at + SETTLE_SECONDS)
+
+    def settled(self) -> bool:
+        """A touch beginning now would act (tests wait for this, as a person looks before touching)."""
+        return time.time() >= self.changed_at + SETTLE_SECONDS
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if self.settling(touch):
+            return True
+        return bool(super().on_touch_down(touch))
 
     def overlay_open(self) -> bool:
         return any(o.parent is not None for o in (self._busy, self.notice_overlay, self.confirm_overlay))
@@ -374,9 +422,10 @@ class KioskRoot(BoxLayout):
         self.notice_overlay.primary, self.notice_overlay.secondary = primary, secondary
         self.notice_overlay.open(animation=False)
 
-    def show_confirm(self, primary: str, secondary: str, confirm_text: str, on_confirm: Callable[[], None]) -> None:
+    def show_confirm(self, primary: str, secondary: str, confirm_key: str, on_confirm: Callable[[], None]) -> None:
+        """Ask ``primary`` (``secondary`` in the other language); the yes button says the text ``confirm_key``."""
         overlay = self.confirm_overlay
-        overlay.primary, overlay.secondary, overlay.confirm_text = primary, secondary, confirm_text
+        overlay.primary, overlay.secondary, overlay.confirm_key = primary, secondary, confirm_key
         overlay.on_confirm = on_confirm
         overlay.open(animation=False)
 

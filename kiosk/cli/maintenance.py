@@ -107,6 +107,7 @@ def cmd_status(args: argparse.Namespace, config: KioskConfig) -> int:
     p, r, disk, cfg, app = report.printer, report.card_reader, report.disk, report.config, report.app
     lines = [
         f"kiosk {report.kiosk_id} on {report.host}, software {report.version}",
+        *(f"ALERT:       {alert}" for alert in report.alerts),
         f"printer:     {p.driver} {p.port} -> {p.status}",
         f"card reader: {r.driver} -> {r.state}" + (f" ({r.detail})" if r.detail else ""),
         f"hall server: {report.hall_server.state}",

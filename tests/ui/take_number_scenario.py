@@ -76,12 +76,17 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     confirm = root.confirm_overlay
     yield from until(lambda: confirm.parent is not None, "printer warning before issuing")
     report["printer_warning"] = confirm.primary
+    report["confirm_button"] = confirm.confirm_button.title
     yield from shot(out, report["screenshots"], "printer-warning")
     yield from tap(confirm.confirm_button)
     yield from until(lambda: manager.current == "result", "ticket after card")
     report["steps"].append({"number": result.number, "printed": result.printed, "print_text": result.print_text,
                             "qr": result.qr_texture is not None})
     yield from shot(out, report["screenshots"], "ticket-paper-out")
+    # The number exists only on the screen: no countdown takes it away, the citizen says when they have noted it.
+    yield 2.5
+    report["paper_out_kept"] = {"screen": manager.current, "counting_down": result._return_tick is not None,
+                                "button": result.ids.done.title, "subtitle": result.ids.done.subtitle}
 
     # The same citizen again, printer repaired: one open ticket per group and day, a notice says so.
     app.kiosk.desk.printer.set_status(PrinterStatus.OK)

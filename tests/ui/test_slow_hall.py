@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from tests.conftest import edit_file
 from tests.loopback import SlowServer
@@ -87,6 +88,15 @@ def test_with_an_offline_series_the_kiosk_issues_its_own_number(xvfb_display: st
     if "busy" in first:  # the first citizen met the slow server (the worker had not found it down yet)
         _kept_running(first)
         assert first["busy"] == ["正在取号，请稍候…", "Getting your number…"]
-    assert (first["number"], first["printed"], first["offline_mark"]) == ("XA001", True, "离线")
-    assert second["number"] == "XA002" and second["offline_mark"] == "Offline"
+    assert (first["number"], first["printed"]) == ("XA001", True)
+    assert first["offline_mark"] == "本机离线：发放临时号码  Offline: temporary numbers"
+    assert second["number"] == "XA002" and second["offline_mark"] == "Offline: temporary numbers"  # large: one language
+    # Seen from across the hall: the whole top bar turns orange (the theme's warning colour), not a mark in a corner.
+    for name in report["screenshots"]:
+        if "offline-ticket" in name:
+            image = Image.open(screenshot_dir / name).convert("RGB")
+            assert image.getpixel((image.width // 2, 4)) in ((0xA8, 0x4D, 0x08), (0x8A, 0x3C, 0x00)), name
+    # The kiosk cannot know the hall's queue: the ticket says what is true instead of "0 ahead, no wait".
+    assert (first["ahead"], first["wait"]) == ("本机临时号码", "按取号先后叫号，等候时间暂无法估计")
+    assert second["wait"] == "Called in order of issue; waiting time unknown"
     assert len(report["screenshots"]) == (7 if "busy" in first else 6)

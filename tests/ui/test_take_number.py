@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageStat
 
-from tests.ui.conftest import run_ui_scenario
+from tests.conftest import edit_file
+from tests.ui.conftest import ROOT, run_ui_scenario
 
 pytestmark = pytest.mark.ui
 
@@ -33,6 +35,9 @@ def test_take_a_number_through_the_screens(xvfb_display: str, screenshot_dir: Pa
     assert paper_out["number"] == "B001" and not paper_out["printed"] and paper_out["qr"]
     assert "缺纸" in paper_out["print_text"]
     assert "缺纸" in report["printer_warning"] and "仍可取号" in report["printer_warning"]
+    assert report["paper_out_kept"] == {"screen": "result", "counting_down": False,
+                                        "button": "我已记下号码  I have noted it", "subtitle": ""}
+    assert report["confirm_button"] == "仍然取号（屏幕显示）  Take a number on screen"
     assert "B001" in report["notice"], report["notice"]
     assert report["identity_after"] == "", "the citizen's identity outlived the session"
     assert report["after_done"] == {"lang": "zh", "large": False, "identity": ""}, "the next citizen inherits a mode"
@@ -49,3 +54,30 @@ def test_take_a_number_through_the_screens(xvfb_display: str, screenshot_dir: Pa
         "home-zh.png", "home-en.png", "groups.png", "identify.png", "ticket.png", "home-large.png",
         "groups-large-card.png", "ticket-large-green.png", "printer-warning.png", "ticket-paper-out.png",
         "notice-limit.png"]
+
+
+def test_a_double_tap_issues_nothing_for_the_next_screen(xvfb_display: str, screenshot_dir: Path,
+                                                         tmp_path: Path) -> None:
+    report = run_ui_scenario(xvfb_display, "double_tap_scenario", screenshot_dir, tmp_path / "state")
+
+    assert report["tile_under_finger"], "the second tap landed on no service tile: the test proves nothing"
+    assert report["after_double_tap"] == {"screen": "groups", "busy": False, "waiting": 0}
+    assert report["number"] == f"{report['group']}001", "a tap after the screen settled issues that tile's number"
+
+
+def test_a_card_read_is_asked_back_until_it_is_taken(xvfb_display: str, screenshot_dir: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
+    edit_file(config / "kiosk.toml", 'speech_wav_dir = ""', f'speech_wav_dir = "{tmp_path / "spoken"}"')
+    report = run_ui_scenario(xvfb_display, "take_card_scenario", screenshot_dir, tmp_path / "state", config=config)
+
+    take = "请取回您的身份证  Please take your ID card"
+    assert report["result_take_card"] == take
+    assert "请取回您的身份证" in report["ticket_lines"] and "Please take your ID card" in report["ticket_lines"]
+    assert report["after_done"] == {"lang": "zh", "large": False, "identity": ""}
+    assert report["band"] == take and report["reminder_repeats"]
+    # The whole top bar turns red (the theme's accent) while the card waits on the reader, and back after.
+    bar = [Image.open(screenshot_dir / name).convert("RGB").getpixel((540, 4)) for name in report["screenshots"]]
+    assert bar[1:] == [(0xC8, 0x10, 0x2E), (0x1D, 0x4E, 0x89)], bar
+    assert report["spoken_at_home"][0] == "请取回您的身份证。"
+    assert report["band_after"] == "示范市政务服务中心" and not report["reminder_after"]

@@ -35,22 +35,52 @@ class Tap(MotionEvent):
 
 def tap(widget: Any) -> Generator[float, None, None]:
     """Press the middle of ``widget`` and lift the finger; yields the delays a Clock-driven scenario waits.
-    Waits first for a screen change to finish: Kivy's ScreenManager ignores touches while it fades."""
-    manager = getattr(App.get_running_app(), "manager", None)
+    Waits first, as a person looks before touching, until what was last shown has settled (the app ignores
+    touches that begin sooner, see ``screens.widgets.SETTLE_SECONDS``) and a screen change is over."""
+    app = App.get_running_app()
+    manager = getattr(app, "manager", None)
     while manager is not None and manager.transition.is_active:
         yield 0
-    x, y = widget.to_window(*widget.center)
+    while not app.kiosk_root.settled():
+        yield 0.05
+    yield from touch_at(*widget.to_window(*widget.center))
+
+
+def touch_at(x: float, y: float, hold: float = 0.08) -> Generator[float, None, None]:
+    """A finger down at window coordinates (x, y) for ``hold`` seconds, at once, whatever the screen shows."""
     touch = Tap(x, y)
     EventLoop.post_dispatch_input("begin", touch)
-    yield 0.08
+    yield hold
     EventLoop.post_dispatch_input("end", touch)
     # The release is handled on the next frame; what it starts is awaited by the scenario's ``until``.
     yield 0.1
 
 
+def double_tap(widget: Any, gap: float = 0.15) -> Generator[float, None, None]:
+    """Two quick taps on the place of ``widget`` once it has settled, the second beginning ``gap`` seconds after
+    the first (a tremor, an impatient finger): the second lands on whatever is there by then."""
+    yield from _ready(widget)
+    while not App.get_running_app().kiosk_root.settled():
+        yield 0.05
+    x, y = widget.to_window(*widget.center)
+    first = Tap(x, y)
+    EventLoop.post_dispatch_input("begin", first)
+    yield gap / 2
+    EventLoop.post_dispatch_input("end", first)
+    yield gap / 2
+    yield from touch_at(x, y, hold=0.05)
+
+
 def press(widget: Any) -> Generator[float, None, None]:
     """Tap ``widget`` as a person would: once a screen change is over, the widget has stopped moving (a view
     just shown takes its layout over the next frames) and it is enabled (a disabled button ignores a touch)."""
+    yield from _ready(widget)
+    yield from tap(widget)
+
+
+def _ready(widget: Any) -> Generator[float, None, None]:
+    """Wait until a screen change is over, ``widget`` has stopped moving (a view just shown takes its layout over
+    the next frames) and it is enabled."""
     manager = App.get_running_app().manager
     yield from until(lambda: not manager.transition.is_active, "the screen change over")
     last = None
@@ -61,7 +91,6 @@ def press(widget: Any) -> Generator[float, None, None]:
         last = now
         yield 0.05
     yield from until(lambda: not widget.disabled, f"{type(widget).__name__} {getattr(widget, 'title', '')} enabled")
-    yield from tap(widget)
 
 
 def keypad_keys(keypad: Any) -> dict[str, Any]:
