@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from kiosk.config import GroupConfig, KioskConfig
@@ -33,11 +34,12 @@ class SessionDefaults:
 
     lang: str = "zh"
     large: bool = False
+    elderly_age: int = 60  # ``[queue] elderly_age``: from this age a card holder is offered large-font mode
 
     @classmethod
     def from_config(cls, config: KioskConfig) -> SessionDefaults:
         acc = config.kiosk.accessibility
-        return cls(acc.language_default, acc.large_font_default)
+        return cls(acc.language_default, acc.large_font_default, config.kiosk.queue.elderly_age)
 
 
 class CitizenSession:
@@ -92,6 +94,11 @@ class CitizenSession:
         self.identity = identity
         log.info("card read: %s", repr(identity))  # masked; the session keeps the identity until it ends
         self._changed()
+
+    def offers_large_mode(self, today: date) -> bool:
+        """The card read is a senior's (the green channel's age) and large-font mode is off: offer it."""
+        return (not self.large and self.identity is not None
+                and self.identity.age(today) >= self.defaults.elderly_age)
 
     @property
     def identity_text(self) -> str:

@@ -281,6 +281,23 @@ class KioskApp(App):
     def group(self, group_id: str) -> GroupConfig:
         return self.kiosk_config.group(group_id)
 
+    def card_on_home(self) -> None:
+        """A card put on the reader at home starts a session: on to the service choice, which shows the masked
+        name; a senior is first asked, on screen and aloud, whether large text and voice would help."""
+        today = self.clock().astimezone(self.kiosk_config.timezone).date()
+        if not self.session.offers_large_mode(today):
+            self.go("groups")
+            return
+
+        def large() -> None:
+            self.session.set_large(True)
+            self.go("groups")
+
+        self.kiosk.speaker.say(tr("offer_large", self.lang), self.lang)  # spoken in every mode: it offers voice
+        self.kiosk_root.show_confirm(tr("offer_large", self.lang), tr("offer_large", other(self.lang)),
+                                     "offer_large_yes", large, back_key="offer_large_no",
+                                     on_back=lambda: self.go("groups"))
+
     def choose_group(self, group_id: str) -> None:
         """A group was tapped: ask for the ID card unless it is not needed or already read."""
         if self.session.choose_group(self.group(group_id)) is NextStep.IDENTIFY:

@@ -10,6 +10,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.hours import describe_sessions
+from kiosk.identity import Identity
 from kiosk.texts import tr
 from kiosk.timefmt import day, moment
 from screens.registry import kiosk_screen
@@ -30,6 +31,10 @@ class HomeScreen(Screen):
         app.bind(lang=lambda *_: self.refresh())
         self.refresh()
         Clock.schedule_interval(lambda _dt: self.refresh(), 1.0)
+
+    def on_identity(self, _identity: Identity) -> None:
+        """A card put on the reader here starts taking a number (the app decides the next screen)."""
+        App.get_running_app().card_on_home()
 
     def refresh(self) -> None:
         app = App.get_running_app()

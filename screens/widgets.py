@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, OptionProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -320,25 +321,32 @@ class NoticeOverlay(Overlay):
 
 
 class ConfirmOverlay(Overlay):
-    """A question with a "yes" button (the text ``confirm_key``, in both languages) and a "back" button."""
+    """A question with a "yes" button (the text ``confirm_key``) and a "no" button (``back_key``), both in both
+    languages."""
 
     confirm_key = StringProperty("")
+    back_key = StringProperty("back")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.on_confirm: Callable[[], None] = lambda: None
+        self.on_back: Callable[[], None] = lambda: None
 
     def on_kv_post(self, _base: Any) -> None:
         self.confirm_button = _overlay_button(self, "primary", self.confirm)
-        self.back_button = _overlay_button(self, "muted", lambda: self.dismiss(animation=False))
+        self.back_button = _overlay_button(self, "muted", self.back)
 
     def on_open(self) -> None:
         self.confirm_button.title = _tr(self.confirm_key)
-        self.back_button.title = _tr("back")
+        self.back_button.title = _tr(self.back_key)
 
     def confirm(self) -> None:
         self.dismiss(animation=False)
         self.on_confirm()
+
+    def back(self) -> None:
+        self.dismiss(animation=False)
+        self.on_back()
 
 
 class CountdownOverlay(Overlay):
@@ -376,8 +384,10 @@ class KioskRoot(BoxLayout):
         self.ids.manager.bind(current=lambda *_: self.changed())
 
     def changed(self) -> None:
-        """A screen, overlay or step appeared or went: the settle time starts."""
+        """A screen, overlay or step appeared or went: the settle time starts, and starts again once the change
+        has been drawn (a slow frame must not eat into the time the citizen has to see it)."""
         self.changed_at = time.time()
+        Clock.schedule_once(lambda _dt: setattr(self, "changed_at", time.time()), 0)
 
     def settling(self, touch: Any) -> bool:
         """``touch`` began too soon after the last change to be a choice made on what is shown now."""
@@ -422,10 +432,13 @@ class KioskRoot(BoxLayout):
         self.notice_overlay.primary, self.notice_overlay.secondary = primary, secondary
         self.notice_overlay.open(animation=False)
 
-    def show_confirm(self, primary: str, secondary: str, confirm_key: str, on_confirm: Callable[[], None]) -> None:
-        """Ask ``primary`` (``secondary`` in the other language); the yes button says the text ``confirm_key``."""
+    def show_confirm(self, primary: str, secondary: str, confirm_key: str, on_confirm: Callable[[], None],
+                     back_key: str = "back", on_back: Callable[[], None] = lambda: None) -> None:
+        """Ask ``primary`` (``secondary`` in the other language); the yes button says the text ``confirm_key``, the
+        no button ``back_key``."""
         overlay = self.confirm_overlay
-        overlay.primary, overlay.secondary, overlay.confirm_key = primary, secondary, confirm_key
-        overlay.on_confirm = on_confirm
+        overlay.primary, overlay.secondary = primary, secondary
+        overlay.confirm_key, overlay.back_key = confirm_key, back_key
+        overlay.on_confirm, overlay.on_back = on_confirm, on_back
         overlay.open(animation=False)
 

@@ -35,7 +35,7 @@ def test_defaults_come_from_the_configuration(config: KioskConfig) -> None:
     other = KioskConfig(config.kiosk.model_copy(update={"accessibility": acc}), config.services, config.source_dir)
     session = CitizenSession(SessionDefaults.from_config(other))
     assert (session.lang, session.large) == ("en", True)
-    assert SessionDefaults.from_config(config) == SessionDefaults("zh", False)
+    assert SessionDefaults.from_config(config) == SessionDefaults("zh", False, config.kiosk.queue.elderly_age)
 
 
 def test_a_group_without_a_card_asks_for_one_unless_none_is_needed(session: CitizenSession, config: KioskConfig,
@@ -97,3 +97,18 @@ def test_a_card_taken_away_outside_a_number_forgets_only_the_identity(session: C
     assert session.card_taken() is False
     assert (session.identity, session.lang) == (None, "en")
     assert session.card_taken() is False  # no card: nothing happens
+
+
+def test_a_senior_card_is_offered_large_font_mode(session: CitizenSession, citizen: Identity,
+                                                  id_number: Callable[..., str]) -> None:
+    today = date(2026, 11, 24)
+    assert not session.offers_large_mode(today)  # no card
+    session.card_read(citizen)
+    assert not session.offers_large_mode(today)  # 46 years old
+    session.end()
+    senior = Identity.from_id_number(id_number(date(1966, 11, 24)), name="李四", source="test")  # 60 today
+    session.card_read(senior)
+    assert session.offers_large_mode(today)
+    assert not session.offers_large_mode(date(2026, 11, 23))  # the day before the birthday: 59
+    session.set_large(True)
+    assert not session.offers_large_mode(today)  # already on

@@ -56,13 +56,14 @@ def touch_at(x: float, y: float, hold: float = 0.08) -> Generator[float, None, N
     yield 0.1
 
 
-def double_tap(widget: Any, gap: float = 0.15) -> Generator[float, None, None]:
-    """Two quick taps on the place of ``widget`` once it has settled, the second beginning ``gap`` seconds after
-    the first (a tremor, an impatient finger): the second lands on whatever is there by then."""
+def double_tap(widget: Any, gap: float = 0.15, at: tuple[float, float] = (0.5, 0.5)) -> Generator[float, None, None]:
+    """Two quick taps on ``widget`` (at the fractions ``at`` of its width and height) once it has settled, the
+    second beginning ``gap`` seconds after the first (a tremor, an impatient finger): the second lands on whatever
+    is there by then."""
     yield from _ready(widget)
     while not App.get_running_app().kiosk_root.settled():
         yield 0.05
-    x, y = widget.to_window(*widget.center)
+    x, y = widget.to_window(widget.x + widget.width * at[0], widget.y + widget.height * at[1])
     first = Tap(x, y)
     EventLoop.post_dispatch_input("begin", first)
     yield gap / 2
