@@ -1,6 +1,7 @@
 """A matter's service guide page (办事指南): what it is, who may apply, whether an appointment is needed and how
 to book, the materials (originals and copies), steps, place, time limit, fees, phone, unit and legal basis.
-"Print checklist" prints the one-time checklist (一次性告知单); "view on phone" shows a QR code of the same
+"Take a number for this" (取号办理) takes a number of the matter's service group in one tap; "print checklist"
+prints the one-time checklist (一次性告知单); "view on phone" shows a QR code of the same
 guide on the hall's website. The page follows the language switch; where the English guide is missing, the
 Chinese text is shown with a note.
 """
@@ -107,6 +108,13 @@ class MatterScreen(Screen):
         scroll.scroll_y = min(1.0, max(0.0, scroll.scroll_y - direction * step))
 
     # -- print and phone --------------------------------------------------------------------------
+
+    def take_number(self) -> None:
+        """A number of the matter's service group, by the same rules as from the group choice (the ID card asked
+        for where the group needs it)."""
+        matter = self.matter
+        assert matter is not None
+        App.get_running_app().choose_group(matter.group)
 
     def print_checklist(self) -> None:
         app = App.get_running_app()

@@ -63,6 +63,8 @@ def test_guide_by_touch(xvfb_display: str, screenshot_dir: Path, tmp_path: Path,
     checklists = sorted((state / "tickets").glob("checklist-realestate-transfer-*.png"))
     assert len(checklists) == len(variants)
     assert not list((state / "tickets").glob("checklist-hukou-move-*.png"))
+    # 取号办理 on a matter page takes a number of its group (after the ID card the group needs).
+    assert report["from_guide"]["group"] == "hukou" and report["from_guide"]["number"].endswith("001")
     with Image.open(checklists[0]) as image:
         assert image.height > 800  # the whole list of materials, not an empty slip
     shutil.copy(checklists[0], screenshot_dir / "printed-checklist.png")  # kept for a person to look at
