@@ -177,7 +177,7 @@ def test_progress_says_when_the_network_is_down(xvfb_display: str, screenshot_di
     assert "network" in en["text"] and en["phone"] == "Phone: 12345"
     queue, queue_en = report["queue"]["zh"], report["queue"]["en-large"]
     if offline_series:
-        assert queue["updated"].startswith("暂时无法连接") and queue["rows"] == 9 and queue["message"] == ""
+        assert queue["updated"].startswith("暂时无法更新") and queue["rows"] == 9 and queue["message"] == ""
         assert "out of date" in queue_en["updated"]
     else:
         assert queue["updated"] == "" and queue["rows"] == 0 and "服务台" in queue["message"]

@@ -64,8 +64,8 @@ def test_a_slow_hall_server_ends_in_a_message_not_a_frozen_screen(xvfb_display: 
                              env={"SLOW_HALL_OFFLINE": "0"})
 
     assert "the kiosk's own services.toml" in report["catalogue"] and "unreachable" in report["catalogue"]
-    zh = ["暂时无法连接大厅服务器，请稍后再试，或联系工作人员。",
-          "The hall server cannot be reached right now. Please try again or ask a member of staff."]
+    zh = ["本机暂时无法办理这项业务，请稍后再试，或请工作人员帮助。",
+          "This kiosk cannot do this right now. Please try again in a moment or ask a member of staff."]
     assert [a["variant"] for a in report["attempts"]] == ["zh", "en", "zh-large", "en-large"]
     for attempt in report["attempts"]:
         _kept_running(attempt)
