@@ -239,6 +239,7 @@ class Keypad(BoxLayout):
     min_length = NumericProperty(1)
     letters = ListProperty([])
     masked = BooleanProperty(False)
+    group = NumericProperty(0)  # shown in groups of this many characters (an 8-digit code as 3000 0001); 0: none
     __events__ = ("on_submit",)
 
     def on_submit(self, value: str) -> None:
@@ -270,8 +271,10 @@ class Keypad(BoxLayout):
         if len(self.value) >= self.min_length:
             self.dispatch("on_submit", self.value)
 
-    def shown_value(self, value: str, masked: bool) -> str:
-        return "•" * len(value) if masked else value
+    def shown_value(self, value: str, masked: bool, group: int = 0) -> str:
+        shown = "•" * len(value) if masked else value
+        size = int(group)
+        return " ".join(shown[i:i + size] for i in range(0, len(shown), size)) if size else shown
 
 
 def _tr(key: str) -> str:

@@ -95,6 +95,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
             yield from type_on(keypad, code)
             if what == "too-early":
                 yield from shot(out, shots, f"checkin-code-typed-{v}")
+                report.setdefault("code_shown", keypad.ids.display.text)
             yield from press(keypad.ids.submit_key)
             yield from dismiss(what, v)
         yield from type_on(keypad, CODES[index])

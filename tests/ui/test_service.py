@@ -65,6 +65,7 @@ def test_checkin_and_rating_by_touch(xvfb_display: str, screenshot_dir: Path, tm
     # Check-in: by card 李's next appointment (all at 10:00: in booking order, so one group after the other), by
     # code the general one: green channel, printed.
     checkins = report["checkins"]
+    assert report["code_shown"] == "3000 0001", "the 8-digit code is read back in fours"
     assert [(c["how"], c["number"]) for c in checkins] == [
         (how, number) for k in range(len(run))
         for how, number in (("card", f"{'CDGF'[k]}001"), ("code", f"V{k + 1:03d}"))]
