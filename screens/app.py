@@ -96,7 +96,7 @@ class KioskApp(App):
     _card_present = False  # a card lies on the reader (from its events)
     _card_reminder: Any = None  # the repeated spoken reminder while ``card_left``
     theme = ObjectProperty(None)
-    # The hall server cannot be reached: the kiosk works from its own store (a small mark in the top bar).
+    # The hall server cannot be reached: the kiosk works from its own store (the top bar turns orange).
     offline = BooleanProperty(False)
 
     def __init__(self, kiosk: Kiosk, font_path: Path, state_dir: Path | None = None,
@@ -252,8 +252,8 @@ class KioskApp(App):
             self._remind_card(True)
 
     def _remind_card(self, on: bool) -> None:
-        """Ask for the card on the reader (a band on every screen, and spoken every ``CARD_REMINDER_SECONDS``),
-        or stop asking."""
+        """Ask for the card on the reader (the top bar turns red with the request, on every screen, and it is
+        spoken every ``CARD_REMINDER_SECONDS``), or stop asking."""
         if self._card_reminder is not None:
             self._card_reminder.cancel()
             self._card_reminder = None
