@@ -22,8 +22,9 @@ from kiosk.devices.card import InvalidCardData
 
 # A touch that begins within this time of a change of what is shown (a screen, an overlay, a step) is ignored:
 # the second tap of a double tap, or a finger still on its way, must not act on something the citizen has not
-# seen. Longer than the gap between the taps of a double tap (about 150-300 ms), short enough not to be noticed.
-SETTLE_SECONDS = 0.5
+# seen. Longer than the gap between the taps of a double tap (Kivy counts taps up to 250 ms apart as one double
+# tap, Android up to 300 ms), short enough not to be noticed.
+SETTLE_SECONDS = 0.4
 
 
 def changed_on_screen() -> None:
