@@ -27,10 +27,15 @@ from kiosk.devices.card import InvalidCardData
 SETTLE_SECONDS = 0.4
 
 
+def _kiosk_root() -> KioskRoot | None:
+    """The running app's root, once it is built (widgets are made before it, and in tests of one widget)."""
+    root = getattr(App.get_running_app(), "root", None)
+    return root if isinstance(root, KioskRoot) else None
+
+
 def changed_on_screen() -> None:
     """What the citizen sees changed: touches ignore it for ``SETTLE_SECONDS`` (see ``KioskRoot.settling``)."""
-    root = getattr(App.get_running_app(), "root", None)
-    if isinstance(root, KioskRoot):
+    if (root := _kiosk_root()) is not None:
         root.changed()
 
 
@@ -304,8 +309,7 @@ class Overlay(ModalView):
         changed_on_screen()
 
     def on_touch_down(self, touch: Any) -> bool:
-        root = getattr(App.get_running_app(), "root", None)
-        if isinstance(root, KioskRoot) and root.settling(touch):
+        if (root := _kiosk_root()) is not None and root.settling(touch):
             return True
         return bool(super().on_touch_down(touch))
 
