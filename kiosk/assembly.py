@@ -33,8 +33,10 @@ from kiosk.queue.progress import ProgressLookup
 from kiosk.queue.ratings import RatingDesk
 from kiosk.queue.reprints import ReprintLog
 from kiosk.queue.service import LocalQueueService, QueueService
+from kiosk.queue.staff_calls import StaffCallLog
 from kiosk.queue.store import open_engine, sqlite_url
 from kiosk.queue.suite import ServiceSuite, suite_on
+from kiosk.staff_call import StaffCaller
 from kiosk.state import StateDir
 
 log = logging.getLogger(__name__)
@@ -110,14 +112,15 @@ def pcsc_readers(config: KioskConfig) -> list[ReaderSighting]:
 
 class LocalStore:
     """The kiosk's own SQLite file, opened by one engine: its queue (the whole queue of a standalone kiosk,
-    the offline series of a hall kiosk), the record of unprinted tickets and, on a hall kiosk with offline
-    numbering, the outbox."""
+    the offline series of a hall kiosk), the record of unprinted tickets, its calls for staff and, on a hall kiosk
+    with offline numbering, the outbox."""
 
     def __init__(self, config: KioskConfig, clock: Clock = utc_now) -> None:
         state = StateDir.for_config(config)
         self.engine: Engine = open_engine(sqlite_url(state.database))
         self.queue = LocalQueueService(self.engine, config, id_salt=state.id_salt(), clock=clock)
         self.reprints = ReprintLog(self.engine)
+        self.staff_calls = StaffCallLog(self.engine, clock)
         backend = config.kiosk.backend
         self.outbox = Outbox(self.engine, clock) if backend.queue == "hall" and backend.offline_series else None
 
@@ -166,6 +169,8 @@ class KioskBackend:
     # On a hall kiosk with offline numbering (``queue`` is a ``ResilientQueue``): delivers the outbox in the
     # background (``worker.state()``).
     worker: OutboxWorker | None = None
+    # On a hall kiosk: the hall server's client (the kiosk's calls for staff go to the hall's pages through it).
+    hall: HallClient | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -200,14 +205,14 @@ def backend_for(config: KioskConfig, store: LocalStore, clock: Clock = utc_now) 
     client = hall_client(config)
     sync = CatalogSync(client, config.services, StateDir.for_config(config).root, backend.catalogue_sync_seconds)
     if not backend.offline_series:
-        return KioskBackend(client, client, client, client, sync.services, sync, closers=[client.close])
+        return KioskBackend(client, client, client, client, sync.services, sync, hall=client, closers=[client.close])
     queue = ResilientQueue(client, store.queue, backend.offline_series, outbox=store.outbox,
                            probe_seconds=backend.hall_probe_seconds)
     appointments = ResilientAppointments(queue)
     worker = OutboxWorker(queue, retry_min=backend.outbox_retry_min_seconds, retry_max=backend.outbox_retry_max_seconds,
                           probe_seconds=backend.hall_probe_seconds,
                           housekeeping_seconds=backend.appointments_copy_seconds, refresh=appointments.refresh)
-    return KioskBackend(queue, appointments, client, OutboxRatings(queue), sync.services, sync, worker,
+    return KioskBackend(queue, appointments, client, OutboxRatings(queue), sync.services, sync, worker, client,
                         closers=[queue.close])
 
 
@@ -252,9 +257,14 @@ class Kiosk:
         return speaker_for(self.config.kiosk.accessibility)
 
     @cached_property
+    def staff(self) -> StaffCaller:
+        """Calls for staff: the citizen's help button, the alarm of a ticket that did not print."""
+        return StaffCaller(self.store.staff_calls, self.config.kiosk.kiosk.id, self.backend.hall)
+
+    @cached_property
     def desk(self) -> TicketDesk:
         return TicketDesk(self.backend.queue, self.backend.appointments, self.printer, self.config,
-                          self.store.reprints)
+                          self.store.reprints, self.staff)
 
     @property
     def queue(self) -> QueueService:
@@ -278,6 +288,8 @@ class Kiosk:
         """Stop everything this kiosk started and release its devices and database."""
         if self._started:
             self.reader.stop()
+        if "staff" in self.__dict__:
+            self.staff.close()
         self.backend.close()
         if "speaker" in self.__dict__:
             self.speaker.close()

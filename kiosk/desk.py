@@ -5,7 +5,7 @@ Taking a number reads the printer's state once, before anything is issued: a pri
 raises ``PrinterNotReady``, and the citizen decides whether to take the number on screen only. The number
 goes back to the screen as soon as it is issued; the ticket is printed by a second call while the citizen
 reads it. A print fault never loses a number: the outcome carries the fault, the screen keeps the number
-with its QR code, and the ticket is recorded for a reprint by staff.
+with its QR code, the ticket is recorded for a reprint by staff, and staff are called to the kiosk.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from kiosk.queue.appointments import AppointmentDesk
 from kiosk.queue.model import Priority, Ticket
 from kiosk.queue.reprints import ReprintLog
 from kiosk.queue.service import QueueService
+from kiosk.queue.staff_calls import CallKind
+from kiosk.staff_call import StaffCaller
 from kiosk.ticket import checklist_document, ticket_document, ticket_status_url
 
 log = logging.getLogger(__name__)
@@ -66,12 +68,13 @@ class TicketDesk:
     """The kiosk's flows over its queue, appointments and printer. Blocking: run them off the UI thread."""
 
     def __init__(self, queue: QueueService, appointments: AppointmentDesk, printer: TicketPrinter,
-                 config: KioskConfig, reprints: ReprintLog) -> None:
+                 config: KioskConfig, reprints: ReprintLog, staff: StaffCaller) -> None:
         self.queue = queue
         self.appointments = appointments
         self.printer = printer
         self.config = config
         self.reprints = reprints
+        self.staff = staff
 
     def printer_fault(self) -> PrinterError | None:
         """Why a ticket cannot be printed now, or None when it can (one status read)."""
@@ -116,7 +119,7 @@ class TicketDesk:
 
     def print_issued(self, issued: Issued) -> IssueOutcome:
         """Print an issued ticket (the printer's state is read once more, after it); a ticket that did not come
-        out is recorded for a reprint by staff."""
+        out is recorded for a reprint by staff, and staff are called to the printer."""
         return self._print(issued, record=True)
 
     def take_number(self, group_id: str, identity: Identity | None = None, priority: Priority = Priority.NONE, *,
@@ -142,6 +145,7 @@ class TicketDesk:
         log.warning("ticket %s not printed: %s (%s)", ticket.number, fault.code, fault.detail)
         if record:
             self.reprints.record(ticket, fault.code)
+            self.staff.call(CallKind.PRINTER, fault.code)
         return IssueOutcome(ticket, document, url, printed=False, print_error=fault)
 
     def print_checklist(self, matter: MatterConfig, now: datetime) -> Document:

@@ -21,6 +21,7 @@ from kiosk.config import KioskConfig
 from kiosk.config_store import ConfigStore
 from kiosk.devices.printer import PrintCheck, print_checked
 from kiosk.identity import mask_id_number
+from kiosk.queue.staff_calls import CallKind, StaffCall
 from kiosk.runtime import read_status
 from kiosk.ticket import sample_ticket, ticket_document
 
@@ -110,10 +111,18 @@ class StatusReport:
     alerts: list[str] = field(default_factory=list)  # what staff must act on now (see ``alerts_of``)
 
 
-def alerts_of(printer: PrinterReport, unprinted: int) -> list[str]:
-    """What staff must act on now, one sentence each: a printer that cannot print (citizens get their numbers on
-    screen only) and numbers that never came out on paper."""
-    alerts = []
+def staff_call_alert(call: StaffCall, config: KioskConfig) -> str:
+    """One open call for staff, as staff read it."""
+    at = call.raised_at.astimezone(config.timezone).strftime("%m-%d %H:%M")
+    what = (f"a citizen asks for staff at the screen '{call.detail}'" if call.kind is CallKind.HELP
+            else f"a ticket did not print ({call.detail})")
+    return f"call {call.id} at {at}: {what} (answered with kioskctl staff-calls answer {call.id})"
+
+
+def alerts_of(printer: PrinterReport, unprinted: int, calls: list[str] | None = None) -> list[str]:
+    """What staff must act on now, one sentence each: calls for staff (``staff_call_alert``), a printer that
+    cannot print (citizens get their numbers on screen only) and numbers that never came out on paper."""
+    alerts = list(calls or [])
     if not printer.can_print:
         alerts.append(f"the printer cannot print ({printer.status}): citizens get their numbers on screen only")
     if unprinted:
@@ -208,7 +217,8 @@ def status_report(config: KioskConfig, printer: TicketPrinter, store: LocalStore
         hall_server=hall_report(config), outbox=outbox_report(config, store.outbox), disk=disk_report(state_dir),
         config=config_report(config.source_dir), app=app_report(state_dir), unprinted=unprinted,
         catalogue=catalogue_report(state_dir, hall=config.kiosk.backend.queue == "hall"),
-        alerts=alerts_of(printer_state, unprinted))
+        alerts=alerts_of(printer_state, unprinted,
+                         [staff_call_alert(c, config) for c in store.staff_calls.open_calls()]))
 
 
 @dataclass(frozen=True)

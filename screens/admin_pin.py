@@ -109,7 +109,13 @@ class AdminPinScreen(Screen):
         self.ids.keypad.clear()
         self._show(None)
         guard = _guard(app)
-        app.call(lambda: guard.attempt(pin), self._accepted, self._refused, busy="maint_checking")
+        calls = app.kiosk.staff.calls
+
+        def sign_in() -> None:
+            guard.attempt(pin)
+            calls.answer_all("maintenance screen")  # staff are at the kiosk: its calls for them are answered
+
+        app.call(sign_in, self._accepted, self._refused, busy="maint_checking")
 
     def _accepted(self, _result: None) -> None:
         app = App.get_running_app()

@@ -45,6 +45,7 @@ from kiosk.devices.card import (
 )
 from kiosk.devices.printer import PrinterError
 from kiosk.errors import KioskError
+from kiosk.queue.staff_calls import CallKind
 from kiosk.session import CitizenSession, NextStep, SessionDefaults
 from kiosk.texts import in_lang, other, tr
 from screens.idle import IdleWatch
@@ -67,6 +68,8 @@ ISSUE_TIMEOUT_SECONDS = 20.0
 ISSUE_TIME_SECONDS = 10.0
 # How often a card left on the reader after its session is asked for again, aloud.
 CARD_REMINDER_SECONDS = 10.0
+# The top bar says staff were called until the session ends, and at most this long (a call from the home screen).
+STAFF_CALLED_SECONDS = 180.0
 
 
 def qr_png(payload: str) -> bytes:
@@ -98,6 +101,9 @@ class KioskApp(App):
     theme = ObjectProperty(None)
     # The hall server cannot be reached: the kiosk works from its own store (the top bar turns orange).
     offline = BooleanProperty(False)
+    # The citizen called staff (the top bar turns green and says so, until the session ends).
+    staff_called = BooleanProperty(False)
+    _staff_called_end: Any = None
 
     def __init__(self, kiosk: Kiosk, font_path: Path, state_dir: Path | None = None,
                  rebuild: Callable[[KioskConfig], Kiosk] | None = None, **kwargs: Any) -> None:
@@ -247,9 +253,43 @@ class KioskApp(App):
         """Back to the home screen; the citizen's session ends here. A card still on the reader is asked for
         until it is taken."""
         self.session.end("back to the home screen")
+        self._show_staff_called(False)
         self.go("home")
         if self._card_present:
             self._remind_card(True)
+
+    # -- the top bar's notice -----------------------------------------------------------------
+
+    @staticmethod
+    def bar_state(card_left: bool, staff_called: bool, offline: bool) -> str:
+        """What the top bar says, most urgent first: a card left on the reader, staff called, the hall server
+        out of reach; "" for none (the bar shows the hall's name)."""
+        return "take_card" if card_left else "staff_called" if staff_called else "offline_banner" if offline else ""
+
+    def bar_colour(self, state: str, large: bool) -> Any:
+        tone = {"take_card": "accent", "staff_called": "ok", "offline_banner": "warning"}.get(state, "bar")
+        return self.theme.colour(tone, large)
+
+    # -- calling staff ------------------------------------------------------------------------
+
+    def call_staff(self) -> None:
+        """The citizen's 呼叫工作人员 button: staff are called to this kiosk (its id, the screen, the time; nothing
+        about the citizen), the citizen is asked to wait here, and the top bar says so from across the hall."""
+        staff, screen = self.kiosk.staff, self.manager.current
+        self.call(lambda: staff.call(CallKind.HELP, screen), lambda _call: self._staff_on_the_way(),
+                  busy="calling_staff")
+
+    def _staff_on_the_way(self) -> None:
+        self._show_staff_called(True)
+        self.kiosk.speaker.say(tr("staff_on_the_way", self.lang), self.lang)  # in every mode: help was asked for
+        self.root.show_notice(tr("staff_on_the_way", self.lang), tr("staff_on_the_way", other(self.lang)))
+
+    def _show_staff_called(self, on: bool) -> None:
+        if self._staff_called_end is not None:
+            self._staff_called_end.cancel()
+        self.staff_called = on
+        self._staff_called_end = Clock.schedule_once(lambda _dt: self._show_staff_called(False),
+                                                     STAFF_CALLED_SECONDS) if on else None
 
     def _remind_card(self, on: bool) -> None:
         """Ask for the card on the reader (the top bar turns red with the request, on every screen, and it is

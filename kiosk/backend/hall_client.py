@@ -35,6 +35,7 @@ from kiosk.queue.catalog import CatalogVersion, content_sha256
 from kiosk.queue.model import CallEvent, GroupStatus, Priority, Ticket, WindowState
 from kiosk.queue.progress import ProgressRecord
 from kiosk.queue.ratings import Rating
+from kiosk.queue.staff_calls import CallKind, StaffCall
 from kiosk.queue.wire import CatalogOut, error_from_detail, parse
 
 
@@ -279,6 +280,10 @@ class HallClient:
         body = {"level": level, "number": number, "comment": comment, "window": window, "reasons": list(reasons),
                 "phone": phone}
         return parse(Rating, self._request("POST", "/ratings", json=body))
+
+    def raise_staff_call(self, kind: CallKind, detail: str = "") -> StaffCall:
+        """Ask the hall's staff to come to this kiosk (the server knows it by its token)."""
+        return parse(StaffCall, self._request("POST", "/staff-calls", json={"kind": kind.value, "detail": detail}))
 
     def catalog(self, known_version: int = 0) -> CatalogVersion | None:
         out = parse(CatalogOut, self._request("GET", "/catalog", params={"known_version": known_version}))

@@ -18,6 +18,7 @@ from kiosk.cli.outbox import register as register_outbox
 from kiosk.cli.output import EXIT_CONFIG, EXIT_REFUSED
 from kiosk.cli.printer import register as register_printer
 from kiosk.cli.queue import register as register_queue
+from kiosk.cli.staff_calls import register as register_staff_calls
 from kiosk.cli.tickets import register as register_tickets
 from kiosk.config import ConfigError, default_config_dir, load_config
 from kiosk.errors import KioskError
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_hall(sub, common)
     register_card(sub, common)
     register_outbox(sub, common)
+    register_staff_calls(sub, common)
     register_admin(sub, common)
     return parser
 

@@ -51,6 +51,8 @@ from kiosk.queue.wire import (
     RatingIn,
     RatingOut,
     RatingTicketIn,
+    StaffCallIn,
+    StaffCallOut,
     TicketImportIn,
     TransferIn,
     UserIn,
@@ -351,6 +353,24 @@ def api_router(ctx: HallContext) -> APIRouter:
     def follow_up(rating_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: FollowUpIn,
                   who: Annotated[Principal, manager]) -> RatingOut:
         return RatingOut.of(suite.ratings.follow_up(rating_id, body.note, who.name))
+
+    # -- staff calls -----------------------------------------------------------------------------
+
+    @r.post("/staff-calls", response_model=StaffCallOut, status_code=201, tags=["staff calls"])
+    def raise_staff_call(body: StaffCallIn, who: Annotated[Principal, allow(Role.KIOSK)]) -> StaffCallOut:
+        """A kiosk asks for staff (a citizen's help call, a ticket that did not print); while its call of the kind
+        is open, that call is returned."""
+        return StaffCallOut.of(suite.staff_calls.raise_call(who.name, body.kind, body.detail))
+
+    @r.get("/staff-calls", response_model=list[StaffCallOut], tags=["staff calls"])
+    def staff_calls(_who: Annotated[Principal, staff]) -> list[StaffCallOut]:
+        """The calls no one has answered yet, oldest first."""
+        return [StaffCallOut.of(c) for c in suite.staff_calls.open_calls()]
+
+    @r.post("/staff-calls/{call_id}/answer", response_model=StaffCallOut, tags=["staff calls"])
+    def answer_staff_call(call_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+                          who: Annotated[Principal, staff]) -> StaffCallOut:
+        return StaffCallOut.of(suite.staff_calls.answer(call_id, who.name))
 
     # -- catalogue and figures -------------------------------------------------------------------
 

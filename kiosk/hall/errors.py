@@ -26,6 +26,7 @@ from kiosk.queue.errors import (
     NoTicketToday,
     ProgressNotFound,
     RatingNotFound,
+    StaffCallNotFound,
     TicketNotFound,
     UnknownGroup,
     UnknownWindow,
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 _STATUS: list[tuple[type[KioskError], int]] = [
     (NotSignedIn, 401), (SignInFailed, 401), (Forbidden, 403), (WrongWindow, 403),
     (UnknownGroup, 404), (TicketNotFound, 404), (UnknownWindow, 404), (AppointmentNotFound, 404),
-    (ProgressNotFound, 404), (RatingNotFound, 404), (NoTicketToday, 404),
+    (ProgressNotFound, 404), (RatingNotFound, 404), (NoTicketToday, 404), (StaffCallNotFound, 404),
     (InvalidIdNumber, 422), (InvalidRecord, 422), (InvalidPhone, 422), (ConfigError, 422), (InvalidAccount, 422),
     (AccountExists, 409),
 ]

@@ -202,6 +202,34 @@ document.getElementById('logout').onclick = async () => {
 refresh(); setInterval(refresh, 3000);
 """
 
+# The open calls for staff (clerk and manager pages): a table refreshed every few seconds, each row answered by
+# its button. Uses the page's ``api`` and ``texts``.
+_STAFF_CALLS_JS = """
+async function staffCalls() {
+  let calls = [];
+  try { calls = await api('GET', '/staff-calls'); } catch (err) { return; }
+  const body = document.querySelector('#staff-calls tbody');
+  body.replaceChildren(...calls.map(c => {
+    const row = document.createElement('tr');
+    row.dataset.call = c.id;
+    const at = new Date(c.raised_at).toLocaleTimeString('zh-CN', {hour: '2-digit', minute: '2-digit'});
+    for (const text of [at, c.kiosk_id, c.kind_zh + ' / ' + c.kind_en, c.detail]) {
+      const cell = document.createElement('td'); cell.textContent = text; row.append(cell);
+    }
+    const cell = document.createElement('td'), button = document.createElement('button');
+    button.className = 'ok answer-call'; button.textContent = texts.answer;
+    button.onclick = async () => {
+      try { await api('POST', `/staff-calls/${c.id}/answer`); } catch (err) {}
+      await staffCalls();
+    };
+    cell.append(button); row.append(cell);
+    return row;
+  }));
+  document.getElementById('staff-calls-none').hidden = calls.length > 0;
+}
+staffCalls(); setInterval(staffCalls, 3000);
+"""
+
 _MANAGER_JS = """
 const texts = JSON.parse(document.getElementById('texts').textContent);
 const msg = document.getElementById('msg');
@@ -213,7 +241,7 @@ async function api(method, path, body) {
     msg.textContent = data.message + ' / ' + data.message_en + (data.detail ? ' ' + JSON.stringify(data.detail) : '');
     throw new Error(data.code);
   }
-  msg.textContent = texts.saved;
+  if (method !== 'GET') msg.textContent = texts.saved;  // the calls' refresh says nothing
   return data;
 }
 for (const b of document.querySelectorAll('button.save-window')) {
@@ -230,6 +258,16 @@ for (const b of document.querySelectorAll('button.follow-up')) {
   };
 }
 """
+
+
+def _staff_calls_section() -> str:
+    """The table of open calls for staff (filled by ``_STAFF_CALLS_JS``)."""
+    return (f"<section class='card'><h2>{_both('hall.staff.title', ' · ')}</h2>"
+            f"<p id='staff-calls-none' class='muted'>{_both('hall.staff.none', ' / ')}</p>"
+            "<table id='staff-calls'><thead><tr>"
+            + _columns("hall.manager.time", "hall.staff.kiosk", "hall.staff.what", "hall.staff.detail",
+                       "hall.staff.answer")
+            + "</tr></thead><tbody></tbody></table></section>")
 
 
 def _signed_in(ctx: HallContext, request: Request) -> Principal | None:
@@ -326,14 +364,16 @@ def pages_router(ctx: HallContext) -> APIRouter:
                 "<div id='msg' class='msg' role='status'></div></section><section class='card'>"
                 f"<h2>{_both('hall.clerk.services', ' · ')} <span id='served-groups'></span></h2>"
                 f"<table id='waiting'><thead><tr><th>{_zh('hall.col.service')}</th><th>{_zh('hall.waiting')}</th></tr>"
-                f"</thead><tbody>{waiting}</tbody></table></section></main>"
+                f"</thead><tbody>{waiting}</tbody></table></section>{_staff_calls_section()}</main>"
                 f"<script type='application/json' id='group-names'>{_json_for_script(names)}</script>"
                 + _texts_for_script({"recalls": tr("hall.clerk.recalls", "zh", n="{n}"),
                                      **{k: tr(f"hall.clerk.{k}", "zh") for k in ("priority", "no_number", "no_services")},
-                                     "nobody_waiting": _bilingual("hall.clerk.nobody_waiting", " / ")}))
+                                     "nobody_waiting": _bilingual("hall.clerk.nobody_waiting", " / "),
+                                     "answer": _bilingual("hall.staff.answer", " / ")}))
         needed = config.kiosk.calling.recalls_before_no_show
         return _page(tr("hall.window", "zh", window=the_window), body,
-                     f"class='clerk' data-window='{escape(the_window)}' data-recalls-needed='{needed}'", _CLERK_JS)
+                     f"class='clerk' data-window='{escape(the_window)}' data-recalls-needed='{needed}'",
+                     _CLERK_JS + _STAFF_CALLS_JS)
 
     @r.get("/manager", response_model=None)
     def manager(request: Request) -> Response:
@@ -365,7 +405,7 @@ def pages_router(ctx: HallContext) -> APIRouter:
             for w in queue.windows())
         m = "hall.manager."
         body = (f"<header><h1>{hall} · {_both(m + 'title')}</h1><span>{escape(who.name)}</span></header><main>"
-                f"<div id='msg' class='msg' role='status'></div><section class='card'>"
+                f"<div id='msg' class='msg' role='status'></div>{_staff_calls_section()}<section class='card'>"
                 f"<h2>{_zh(m + 'today', day=figs.day)}</h2>"
                 f"<p><a id='csv' href='/api/v1/figures.csv?day={figs.day}'>{_both(m + 'export', ' / ')}</a></p>"
                 "<table id='figures'><thead><tr>"
@@ -383,7 +423,8 @@ def pages_router(ctx: HallContext) -> APIRouter:
                 + f"</tr></thead><tbody>{bad_rows}</tbody></table></section>"
                 f"<section class='card'><h2>{_both(m + 'windows')}</h2><table id='windows'><tbody>"
                 f"{window_rows}</tbody></table></section></main>"
-                + _texts_for_script({"saved": _bilingual(m + "saved", " / ")}))
-        return _page(tr(m + "title", "zh"), body, "class='manager'", _MANAGER_JS)
+                + _texts_for_script({"saved": _bilingual(m + "saved", " / "),
+                                     "answer": _bilingual("hall.staff.answer", " / ")}))
+        return _page(tr(m + "title", "zh"), body, "class='manager'", _MANAGER_JS + _STAFF_CALLS_JS)
 
     return r

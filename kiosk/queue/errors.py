@@ -164,6 +164,10 @@ class RatingNotFound(KioskError):
     code = "rating_not_found"
 
 
+class StaffCallNotFound(KioskError):
+    code = "staff_call_not_found"
+
+
 class CatalogGroupsChanged(KioskError):
     """Service groups decide numbering: they change with services.toml and a restart, not at run time."""
 

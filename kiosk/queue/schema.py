@@ -110,6 +110,20 @@ print_failures = Table(
     Column("reprinted_at", DateTime(timezone=True)),
 )
 
+# A kiosk asking for staff: a citizen's help call, or the kiosk's own alarm (a ticket that did not print). No
+# personal data: the kiosk, what it asks for, the screen or fault, when; open until a member of staff answers it.
+staff_calls = Table(
+    "staff_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kiosk_id", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("detail", String(32), nullable=False, default=""),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("answered_by", String(32), nullable=False, default=""),
+)
+
 # Everything that happened at a window, in order: the display board and the figures read it. Numbers only.
 events = Table(
     "events",

@@ -1,4 +1,4 @@
-"""The whole service layer on one database: queue and windows, appointments, progress, ratings, catalogue.
+"""The whole service layer on one database: queue and windows, appointments, progress, ratings, catalogue, staff calls.
 
 A standalone kiosk opens it in-process on its SQLite file; the hall server opens the same classes on its
 SQLite file or PostgreSQL. Only the transport differs.
@@ -20,6 +20,7 @@ from kiosk.queue.figures import HallFigures, hall_figures
 from kiosk.queue.progress import ProgressService
 from kiosk.queue.ratings import RatingService
 from kiosk.queue.service import LocalQueueService
+from kiosk.queue.staff_calls import StaffCallLog
 from kiosk.queue.store import open_engine, shared_secret
 
 
@@ -30,6 +31,7 @@ class ServiceSuite:
     progress: ProgressService
     ratings: RatingService
     catalog: CatalogService
+    staff_calls: StaffCallLog
 
     @property
     def engine(self) -> Engine:
@@ -45,7 +47,7 @@ class ServiceSuite:
 def suite_on(queue: LocalQueueService) -> ServiceSuite:
     """Every service over the queue's engine, salt and clock."""
     return ServiceSuite(queue, AppointmentService(queue), ProgressService(queue), RatingService(queue),
-                        CatalogService(queue))
+                        CatalogService(queue), StaffCallLog(queue.engine, queue.clock))
 
 
 def open_suite(config: KioskConfig, url: str, *, id_salt: bytes | None = None, kiosk_id: str = "",

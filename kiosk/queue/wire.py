@@ -27,6 +27,7 @@ from kiosk.queue.limits import NUMBER, WINDOW, Moment, OutboxKey, Slug, WindowId
 from kiosk.queue.model import CallEvent, EventKind, Priority, Ticket, WindowState
 from kiosk.queue.progress import ProgressRecord, ProgressUpdate
 from kiosk.queue.ratings import Rating, Reason
+from kiosk.queue.staff_calls import CallKind, StaffCall
 from kiosk.texts import LANGUAGES, tr
 
 if TYPE_CHECKING:
@@ -110,6 +111,18 @@ class RatingOut(Rating):
     @classmethod
     def of(cls, rating: Rating) -> RatingOut:
         return extend(cls, rating, **in_languages("level", rating.level.text))
+
+
+@dataclass(frozen=True)
+class StaffCallOut(StaffCall):
+    """A kiosk's call for staff, with what it asks for in words."""
+
+    kind_zh: str = ""
+    kind_en: str = ""
+
+    @classmethod
+    def of(cls, call: StaffCall) -> StaffCallOut:
+        return extend(cls, call, **in_languages("kind", call.kind.text))
 
 
 class CallOut(BaseModel):
@@ -245,6 +258,11 @@ class RatingTicketIn(Body):
 
 class FollowUpIn(Body):
     note: Annotated[str, text(500, 1)]
+
+
+class StaffCallIn(Body):
+    kind: CallKind
+    detail: Annotated[str, text(32)] = ""
 
 
 class DeviceIn(Body):

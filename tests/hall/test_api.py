@@ -313,15 +313,20 @@ def test_client_reports_an_unreachable_or_silent_server() -> None:
     assert "Timeout" in info.value.detail
 
 
+def hall_kiosk_config(config_dir, load, base_url: str):
+    """The test configuration, as a kiosk of the hall server at ``base_url``."""
+    kiosk = config_dir / "kiosk.toml"
+    text = kiosk.read_text(encoding="utf-8")
+    kiosk.write_text(text.replace('queue = "embedded"\nhall_url = ""', f'queue = "hall"\nhall_url = "{base_url}"'),
+                     encoding="utf-8")
+    return load(config_dir)
+
+
 def test_kiosk_uses_the_hall_server_from_its_configuration(config_dir, load, state_dir, server: ThreadedServer,
                                                            kiosk_token: str) -> None:
     from kiosk.assembly import HallTokenMissing, Kiosk
 
-    kiosk = config_dir / "kiosk.toml"
-    text = kiosk.read_text(encoding="utf-8")
-    kiosk.write_text(text.replace('queue = "embedded"\nhall_url = ""', f'queue = "hall"\nhall_url = "{server.base_url}"'),
-                     encoding="utf-8")
-    config = load(config_dir)
+    config = hall_kiosk_config(config_dir, load, server.base_url)
     with pytest.raises(HallTokenMissing):
         Kiosk(config)
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -332,6 +337,55 @@ def test_kiosk_uses_the_hall_server_from_its_configuration(config_dir, load, sta
         assert kiosk.queue.issue("tax").number == "H001"
     finally:
         kiosk.close()
+
+
+def test_a_kiosks_call_for_staff_reaches_the_clerks(config_dir, load, state_dir, server: ThreadedServer,
+                                                    kiosk_token: str, client_for: MakeClient) -> None:
+    from kiosk.assembly import Kiosk
+    from kiosk.queue.staff_calls import CallKind
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / "hall-token").write_text(kiosk_token + "\n", encoding="utf-8")
+    kiosk = Kiosk(hall_kiosk_config(config_dir, load, server.base_url))
+    try:
+        first = kiosk.staff.call(CallKind.HELP, "groups")
+        assert kiosk.staff.call(CallKind.HELP, "result") == first  # asked twice: one call
+        kiosk.staff.call(CallKind.PRINTER, "paper_out")
+    finally:
+        kiosk.close()  # waits for the calls on their way to the hall server
+    assert [(c.kind, c.detail) for c in kiosk.store.staff_calls.open_calls()] == [
+        (CallKind.HELP, "groups"), (CallKind.PRINTER, "paper_out")]
+
+    clerk = client_for(user="clerk1", window="1")
+    calls = api(server, "GET", "/staff-calls", clerk._token).json()
+    assert [(c["kiosk_id"], c["kind"], c["detail"], c["kind_zh"]) for c in calls] == [
+        ("K01", "help", "groups", "群众求助"), ("K01", "printer", "paper_out", "票据未打出")]
+    answered = api(server, "POST", f"/staff-calls/{calls[0]['id']}/answer", clerk._token).json()
+    assert (answered["answered_by"], answered["answered_at"] is not None) == ("clerk1", True)
+    assert [c["kind"] for c in api(server, "GET", "/staff-calls", clerk._token).json()] == ["printer"]
+    assert_error(api(server, "POST", f"/staff-calls/{calls[0]['id']}/answer", clerk._token), 404,
+                 "staff_call_not_found")
+    # Only a kiosk raises a call; only staff see and answer them.
+    assert_error(api(server, "POST", "/staff-calls", clerk._token, json={"kind": "help"}), 403, "forbidden")
+    assert_error(api(server, "GET", "/staff-calls", kiosk_token), 403, "forbidden")
+    assert_error(api(server, "POST", "/staff-calls", kiosk_token, json={"kind": "coffee"}), 422, "invalid_request")
+
+
+def test_a_call_for_staff_stays_on_the_kiosk_when_the_hall_is_unreachable(config_dir, load, state_dir) -> None:
+    from kiosk.assembly import Kiosk
+    from kiosk.queue.staff_calls import CallKind
+
+    with socket.socket() as closed:  # a port on 127.0.0.1 nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / "hall-token").write_text("d_token\n", encoding="utf-8")
+    kiosk = Kiosk(hall_kiosk_config(config_dir, load, f"http://127.0.0.1:{port}"))
+    try:
+        kiosk.staff.call(CallKind.HELP, "identify")
+    finally:
+        kiosk.close()
+    assert [c.detail for c in kiosk.store.staff_calls.open_calls()] == ["identify"]
 
 
 # -- pages and the API document ------------------------------------------------------------------------

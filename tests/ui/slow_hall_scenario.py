@@ -67,8 +67,8 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
         if OFFLINE:
             result = manager.get_screen("result")
             yield from until(lambda: manager.current == "result", "offline ticket", timeout=30)
-            yield from until(lambda: app.offline and bool(root.ids.topbar.notice), "offline mark")
-            attempt.update(number=result.number, printed=result.printed, offline_mark=root.ids.bar_title.text,
+            yield from until(lambda: app.offline and bool(root.ids.topbar.state), "offline mark")
+            attempt.update(number=result.number, printed=result.printed, offline_mark=root.ids.notice_band.text,
                            ahead=result.ahead_text, wait=result.wait_text)
             yield from shot(out, report["screenshots"], f"offline-ticket-{name}")
             yield from tap(result.ids.done)

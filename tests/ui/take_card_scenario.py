@@ -1,6 +1,9 @@
 """A card read for a number is asked back (see test_take_number.py): the result screen, the spoken prompt and the
 ticket say "please take your ID card"; when the citizen goes home and leaves the card on the reader, the kiosk keeps
 asking, on every screen and aloud, until the card is taken.
+
+Then a citizen who is stuck calls staff with the top bar's button, tapping it twice in a hurry: one call, the
+citizen is asked to wait here (on screen and aloud), and the bar says so until the session ends.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import Any
 
 from kiosk.devices.document import Text
 from kiosk.texts import tr
-from tests.ui.touch import press, shot, tap, until
+from tests.ui.touch import double_tap, press, shot, tap, until
 
 
 def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, None, None]:
@@ -43,7 +46,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     yield from until(lambda: manager.current == "home", "home")
     yield from until(lambda: app.card_left, "the card asked for")
     yield from until(lambda: len(spoken()) > before, "the card asked for aloud")
-    report["band"] = root.ids.bar_title.text
+    report["band"] = root.ids.notice_band.text
     report["spoken_at_home"] = spoken()[before:]
     report["reminder_repeats"] = app._card_reminder is not None
     report["after_done"] = {"lang": app.lang, "large": app.large, "identity": app.identity_text}
@@ -51,6 +54,30 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
 
     yield from tap(simbar.ids.sim_card_remove)
     yield from until(lambda: not app.card_left, "the reminder gone with the card")
-    report["band_after"] = root.ids.bar_title.text
+    report["band_after"] = root.ids.notice_band.text
     report["reminder_after"] = app._card_reminder is not None
     yield from shot(out, report["screenshots"], "home-card-taken")
+
+    # Stuck on the card step of a service: "Call staff", tapped twice in a hurry.
+    yield from tap(manager.get_screen("home").ids.take_number)
+    yield from until(lambda: manager.current == "groups", "group choice")
+    yield from tap(manager.get_screen("groups").button("general"))
+    yield from until(lambda: manager.current == "identify", "the card step")
+    before = len(spoken())
+    yield from double_tap(root.ids.help_button)
+    yield from until(lambda: root.notice_overlay.parent is not None, "staff on the way")
+    yield from until(lambda: len(spoken()) > before, "staff on the way, aloud")
+    report["staff_notice"] = [root.notice_overlay.primary, root.notice_overlay.secondary]
+    report["staff_spoken"] = spoken()[before:]
+    report["staff_calls"] = [(c.kind.value, c.detail) for c in app.kiosk.staff.calls.open_calls()]
+    report["staff_band"] = root.ids.notice_band.text
+    yield from shot(out, report["screenshots"], "identify-staff-called")
+    yield from tap(root.notice_overlay.ok_button)
+    yield from tap(root.ids.lang_button)
+    yield from tap(root.ids.large_button)
+    report["staff_band_en_large"] = root.ids.notice_band.text
+    yield from shot(out, report["screenshots"], "identify-staff-called-en-large")
+    yield from tap(root.ids.home_button)
+    yield from until(lambda: manager.current == "home", "home")
+    report["staff_band_after"] = root.ids.notice_band.text
+    yield from shot(out, report["screenshots"], "home-after-staff-called")

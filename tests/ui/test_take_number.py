@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -85,6 +88,21 @@ def test_a_card_read_is_asked_back_until_it_is_taken(xvfb_display: str, screensh
     assert report["band"] == take and report["reminder_repeats"]
     # The whole top bar turns red (the theme's accent) while the card waits on the reader, and back after.
     bar = [Image.open(screenshot_dir / name).convert("RGB").getpixel((540, 4)) for name in report["screenshots"]]
-    assert bar[1:] == [(0xC8, 0x10, 0x2E), (0x1D, 0x4E, 0x89)], bar
+    assert bar[1:3] == [(0xC8, 0x10, 0x2E), (0x1D, 0x4E, 0x89)], bar
     assert report["spoken_at_home"][0] == "请取回您的身份证。"
-    assert report["band_after"] == "示范市政务服务中心" and not report["reminder_after"]
+    assert report["band_after"] == "" and not report["reminder_after"]
+
+    # Staff called once for two taps, from the card step, with nothing about the citizen.
+    assert report["staff_calls"] == [["help", "identify"]]
+    assert report["staff_notice"] == ["已通知工作人员，请在本机旁稍候，工作人员马上过来。",
+                                      "Staff have been told: please wait by this kiosk, someone is on the way."]
+    assert report["staff_spoken"] == ["已通知工作人员，请在本机旁稍候，工作人员马上过来。"]
+    assert report["staff_band"] == "已呼叫工作人员，请在此稍候  Staff called: please wait here"
+    assert report["staff_band_en_large"] == "Staff called: please wait here"
+    assert report["staff_band_after"] == ""
+    # The bar turns green (the theme's "ok" in large-font mode) while staff are on their way, and back after.
+    assert bar[4:] == [(0x0B, 0x5D, 0x1E), (0x1D, 0x4E, 0x89)], bar
+    # kioskctl status, where staff look, puts the call at the top.
+    out = subprocess.run([sys.executable, "-m", "kiosk.cli", "status", "--config", str(config)], capture_output=True,
+                         text=True, env={**os.environ, "KIOSK_STATE_DIR": str(tmp_path / "state")}, check=True).stdout
+    assert any(line.startswith("ALERT:") and "'identify'" in line for line in out.splitlines()[:3]), out
