@@ -157,6 +157,11 @@ class TicketDesk:
         self.printer.print(document)
         return document
 
+    def held(self, number: str, card_read: bool = False) -> Issued:
+        """Today's ticket ``number``, which the citizen already holds (the per-person limit refused a second), as
+        it stands now: to show it again with its place and wait, and print it again if they ask."""
+        return self._issued(self.queue.ticket(number), None, card_read)
+
     def reprint(self, number: str, day: date | None = None) -> IssueOutcome:
         """Print an issued ticket again (staff); a success clears it from the reprint record."""
         ticket = self.queue.ticket(number, day)

@@ -114,8 +114,8 @@ class StatusReport:
 def staff_call_alert(call: StaffCall, config: KioskConfig) -> str:
     """One open call for staff, as staff read it."""
     at = call.raised_at.astimezone(config.timezone).strftime("%m-%d %H:%M")
-    what = (f"a citizen asks for staff at the screen '{call.detail}'" if call.kind is CallKind.HELP
-            else f"a ticket did not print ({call.detail})")
+    what = (f"a citizen asks for staff at the screen '{call.detail_text('en')}'" if call.kind is CallKind.HELP
+            else f"a ticket did not print: {call.detail_text('en')}")
     return f"call {call.id} at {at}: {what} (answered with kioskctl staff-calls answer {call.id})"
 
 

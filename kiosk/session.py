@@ -88,6 +88,11 @@ class CitizenSession:
         """The chosen group lets the citizen take a number without an ID card."""
         return self.group is not None and self.group.identity == "optional"
 
+    def out_of_reach(self, group: GroupConfig, reader_down: bool) -> bool:
+        """``group`` cannot be taken now: it needs an ID card, none was read, and the reader cannot read one (the
+        kiosk offers the groups that need none, and the help call)."""
+        return reader_down and group.identity == "required" and self.identity is None
+
     # -- the card --------------------------------------------------------------------------------------
 
     def card_read(self, identity: Identity) -> None:

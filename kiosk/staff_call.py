@@ -30,7 +30,7 @@ class StaffCaller:
     def call(self, kind: CallKind, detail: str = "") -> StaffCall:
         """Ask for staff (once: while this kiosk's call of ``kind`` is open, that call is returned)."""
         call = self.calls.raise_call(self._kiosk_id, kind, detail)
-        log.warning("staff call %d from kiosk %s: %s (%s)", call.id, self._kiosk_id, call.kind.value, call.detail)
+        log.warning("staff called: %s (%s), call %d", call.kind.value, call.detail, call.id)
         if self._sender is not None:
             self._sender.submit(self._send, kind, detail)
         return call

@@ -45,6 +45,8 @@ from kiosk.devices.card import (
 )
 from kiosk.devices.printer import PrinterError
 from kiosk.errors import KioskError
+from kiosk.queue import TicketLimitReached
+from kiosk.queue.errors import CheckInTooEarly, CheckInTooLate
 from kiosk.queue.staff_calls import CallKind
 from kiosk.session import CitizenSession, NextStep, SessionDefaults
 from kiosk.texts import in_lang, other, tr
@@ -368,7 +370,7 @@ class KioskApp(App):
 
         def refused(error: BaseException) -> None:
             if not isinstance(error, PrinterNotReady):
-                self.show_error(error)
+                self.no_number(error)
                 return
             lang, lang2 = self.lang, other(self.lang)
             fault = error.fault
@@ -377,6 +379,41 @@ class KioskApp(App):
                 "take_on_screen", lambda: self.issue(flow, busy, accepted=fault))
 
         self.call(work, self.show_ticket, refused, busy=busy, timeout=ISSUE_TIMEOUT_SECONDS)
+
+    def no_number(self, error: BaseException) -> None:
+        """A number was refused: where the refusal leaves the citizen a way on, offer it. A citizen who already
+        holds a number of the service gets that number shown again (its place and wait as they are now), with a
+        reprint; an appointment too early or too late offers an ordinary number of its service instead."""
+        if isinstance(error, TicketLimitReached):
+            self.show_held(error.existing)
+        elif isinstance(error, CheckInTooEarly | CheckInTooLate) and error.group_id:
+            lang, lang2 = self.lang, other(self.lang)
+            self.kiosk_root.show_confirm(error.message(lang), error.message(lang2), "take_ordinary",
+                                         lambda: self.choose_group(error.group_id))
+        else:
+            self.show_error(error)
+
+    def show_held(self, number: str) -> None:
+        """Show the number the citizen already holds on the result screen, not printed again unless they ask."""
+        desk, card_read = self.kiosk.desk, self.session.identity is not None
+
+        def work() -> tuple[Issued, bytes]:
+            issued = desk.held(number, card_read)
+            return issued, qr_png(issued.status_url)
+
+        def shown(result: tuple[Issued, bytes]) -> None:
+            issued, png = result
+            self.manager.get_screen("result").show(issued, self.texture(png), card_read=card_read, held=True)
+            self.session.number_issued()
+            self.go("result")
+
+        self.call(work, shown)
+
+    def print_again(self, issued: Issued) -> None:
+        """Print a number the citizen already holds once more (their tap on "Print it again")."""
+        desk, screen = self.kiosk.desk, self.manager.get_screen("result")
+        self.call(lambda: desk.reprint(issued.ticket.number, issued.ticket.day), screen.print_done,
+                  busy="printing_ticket", timeout=PRINT_TIMEOUT_SECONDS)
 
     def show_ticket(self, result: tuple[Issued, bytes]) -> None:
         """Show an issued ticket (with its QR code as PNG bytes) on the result screen, then print it."""

@@ -32,7 +32,8 @@ from screens.widgets import Choice
 # Print failures are recorded by the fault's code; the texts name printer states.
 _REASON_STATE = {"printer_offline": "offline"}
 _MAX_PROBLEMS_SHOWN = 4
-_PREVIEW_CHARS = 48
+# A log entry's first line on its tile: two lines of a large-font tile, three of a normal one.
+_PREVIEW_CHARS = {False: 48, True: 32}
 
 
 class MaintRow(BoxLayout):
@@ -75,7 +76,7 @@ class MaintenanceScreen(Screen):
         self._report: StatusReport | None = None
         self._identity: Identity | None = None
         self._card_kind = ""
-        App.get_running_app().bind(lang=lambda *_: self.render())
+        App.get_running_app().bind(lang=lambda *_: self.render(), large=lambda *_: self.render())
 
     # -- the PIN session ------------------------------------------------------------------------
 
@@ -206,7 +207,8 @@ class MaintenanceScreen(Screen):
 
     def _problem_choice(self, index: int, entry: LogEntry, lang: str) -> Choice:
         level = tr(f"maint_level_{entry.level.lower()}", lang)
-        return Choice(str(index), level, entry.time, _preview(entry.message, _PREVIEW_CHARS))
+        return Choice(str(index), level, entry.time,
+                      _preview(entry.message, _PREVIEW_CHARS[App.get_running_app().large]))
 
     # -- test print ------------------------------------------------------------------------------
 

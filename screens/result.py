@@ -1,6 +1,7 @@
 """The ticket result: the number very large, people ahead, wait, QR code; "printing", then printed or the fault.
 A printed ticket returns home by itself; a number that did not come out on paper stays on screen until the
-citizen says they have noted it (or scanned its QR code)."""
+citizen says they have noted it (or scanned its QR code). A number the citizen already held today is shown the
+same way, as it stands now, with "Print it again"."""
 
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ class ResultScreen(ReturnsHome, Screen):
     print_subtext = StringProperty("")
     take_card_text = StringProperty("")  # a card was read for this number: the citizen is told to take it back
     printed = BooleanProperty(True)
+    # The number the citizen already held (the per-person limit), shown again: not printed unless they ask, once.
+    held = BooleanProperty(False)
+    can_print_again = BooleanProperty(False)
     priority = BooleanProperty(False)
     qr_texture = ObjectProperty(None, allownone=True)
 
@@ -44,14 +48,21 @@ class ResultScreen(ReturnsHome, Screen):
         self._print_result: PrinterError | str | None = None
         App.get_running_app().bind(lang=lambda *_: self.render())
 
-    def show(self, issued: Issued, qr: Texture, card_read: bool = False) -> None:
+    def show(self, issued: Issued, qr: Texture, card_read: bool = False, held: bool = False) -> None:
         """Show the number of ``issued`` at once; its ticket is printing (or, taken on screen only, not).
-        ``card_read``: an ID card was read for it, and the citizen is reminded to take it."""
+        ``card_read``: an ID card was read for it, and the citizen is reminded to take it. ``held``: a number the
+        citizen already had, shown again; it is printed only if they tap "Print it again"."""
         self._issued = issued
         self._card_read = card_read
-        self._print_result = issued.fault
+        self._print_result = "held" if held else issued.fault
+        self.held = self.can_print_again = held
         self.qr_texture = qr
         self.render()
+
+    def print_again(self) -> None:
+        if self._issued is not None and self.can_print_again:
+            self.can_print_again = False
+            App.get_running_app().print_again(self._issued)
 
     def print_done(self, outcome: IssueOutcome) -> None:
         """The print of the ticket on show has ended."""
@@ -85,7 +96,7 @@ class ResultScreen(ReturnsHome, Screen):
         if isinstance(result, PrinterError):  # what the fault means for the number: it stays valid
             self.print_text, self.print_subtext = result.message(lang), result.message(lang2)
         else:
-            key = "printed" if result == "printed" else "printing_ticket"
+            key = {"printed": "printed", "held": "held_not_printed"}.get(str(result), "printing_ticket")
             self.print_text, self.print_subtext = tr(key, lang), tr(key, lang2)
 
     def prompt_values(self, lang: str) -> dict[str, object]:

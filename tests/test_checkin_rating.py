@@ -201,10 +201,11 @@ def test_desk_checks_in_and_prints_the_green_channel_ticket(make_kiosk: Callable
 
 def test_check_in_refusals_say_what_to_do_in_local_time(queue: LocalQueueService) -> None:
     appointments = AppointmentService(queue)
-    booked(appointments, "PM", "14:00", "14:30")
+    booked(appointments, "PM", "14:00", "14:30", group="tax")
     booked(appointments, "EARLY", "08:00", "08:30")
     with pytest.raises(CheckInTooEarly) as early:
         appointments.check_in("PM")
+    assert early.value.group_id == "tax"  # the kiosk offers an ordinary number of it
     zh, en = early.value.message("zh"), early.value.message("en")
     assert "14:00" in zh and "13:30" in zh and "以后" in zh, zh  # the hall's time, not UTC (06:00)
     assert "today at 14:00" in en and "from 13:30" in en, en
@@ -227,6 +228,7 @@ def test_ratings_and_check_in_over_http(server: ThreadedServer, hall: HallContex
     booked(hall.suite.appointments, "PM", "14:00", "14:30")
     with pytest.raises(CheckInTooEarly) as early:
         kiosk.check_in("PM")
+    assert early.value.group_id == "general"  # sent with the error
     assert "14:00" in early.value.message("zh") and "13:30" in early.value.message("zh")
     assert "13:30" in early.value.message("en")
 

@@ -49,6 +49,17 @@ def test_a_group_without_a_card_asks_for_one_unless_none_is_needed(session: Citi
     assert session.choose_group(by_identity["required"]) is NextStep.ISSUE
 
 
+def test_with_the_reader_down_only_a_group_that_needs_a_card_is_out_of_reach(session: CitizenSession,
+                                                                               config: KioskConfig,
+                                                                               citizen: Identity) -> None:
+    by_identity = {g.identity: g for g in config.services.groups}
+    assert session.out_of_reach(by_identity["required"], reader_down=True)
+    assert not session.out_of_reach(by_identity["required"], reader_down=False)
+    assert not session.out_of_reach(by_identity["optional"], reader_down=True)
+    session.card_read(citizen)  # read before the reader went down: the card is known
+    assert not session.out_of_reach(by_identity["required"], reader_down=True)
+
+
 def test_the_identity_is_shown_masked_only(session: CitizenSession, citizen: Identity) -> None:
     session.card_read(citizen)
     assert session.identity_text == f"{citizen.masked_name} {citizen.masked_number}"

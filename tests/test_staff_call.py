@@ -4,6 +4,8 @@ The hall server's side is in ``tests/hall/test_api.py``; the button in ``tests/u
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,8 @@ from kiosk.cli import main as kioskctl
 from kiosk.config import KioskConfig
 from kiosk.devices.printer import PrinterStatus
 from kiosk.queue.errors import StaffCallNotFound
-from kiosk.queue.staff_calls import CallKind
+from kiosk.queue.staff_calls import CallKind, StaffCall
+from kiosk.texts import LANGUAGES, catalogue
 from tests.conftest import FakeClock
 
 
@@ -55,12 +58,21 @@ def test_kioskctl_shows_and_answers_calls_for_staff(config: KioskConfig, state_d
     assert kioskctl(["status", *args]) == 0
     at = call.raised_at.astimezone(config.timezone).strftime("%m-%d %H:%M")
     alerts = [line for line in capsys.readouterr().out.splitlines()[:3] if line.startswith("ALERT:")]
-    assert len(alerts) == 1 and f"call {call.id} at {at}" in alerts[0] and "'identify'" in alerts[0]
+    assert len(alerts) == 1 and f"call {call.id} at {at}" in alerts[0] and "'ID card'" in alerts[0]
     assert kioskctl(["staff-calls", *args]) == 0
-    assert "a citizen asks for staff at the screen 'identify'" in capsys.readouterr().out
+    assert "a citizen asks for staff at the screen 'ID card'" in capsys.readouterr().out
     assert kioskctl(["staff-calls", "answer", str(call.id), *args]) == 0
     assert f"call {call.id} answered" in capsys.readouterr().out
     assert kioskctl(["staff-calls", "answer", "--all", *args]) == 0
     assert "no call for staff was open" in capsys.readouterr().out
     assert kioskctl(["status", *args]) == 0
     assert "ALERT" not in capsys.readouterr().out
+
+
+def test_every_screen_a_citizen_calls_from_has_a_name_for_staff() -> None:
+    names = {kv.stem for kv in (Path(__file__).resolve().parents[1] / "screens").glob("*.kv")} - {"widgets"}
+    for lang in LANGUAGES:
+        assert {name for name in names if f"screen.{name}" not in catalogue(lang)} == set(), lang
+    call = StaffCall(1, "K01", CallKind.PRINTER, "paper_out", datetime(2026, 11, 24, tzinfo=UTC))
+    assert call.detail_text("zh") == "打印机缺纸，暂时无法打印小票。"
+    assert replace(call, kind=CallKind.HELP, detail="a_newer_screen").detail_text("en") == "a_newer_screen"

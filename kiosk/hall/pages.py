@@ -39,6 +39,7 @@ body.board{background:#0f172a;color:#f8fafc}body.board header{background:#1e3a8a
 #calls td{font-size:44px;font-weight:700}#calls tr.fresh td{color:#fde047}#waiting td{font-size:22px}
 #announce{position:fixed;bottom:0;left:0;right:0;padding:16px 24px;font-size:34px;background:#1e3a8a;min-height:70px}
 #current-number{font-size:96px;font-weight:700;color:#0b5394}.muted{color:#57606a}
+.card.alert{border-left:8px solid #b45309}
 """
 
 
@@ -212,8 +213,9 @@ async function staffCalls() {
   body.replaceChildren(...calls.map(c => {
     const row = document.createElement('tr');
     row.dataset.call = c.id;
-    const at = new Date(c.raised_at).toLocaleTimeString('zh-CN', {hour: '2-digit', minute: '2-digit'});
-    for (const text of [at, c.kiosk_id, c.kind_zh + ' / ' + c.kind_en, c.detail]) {
+    const at = new Date(c.raised_at).toLocaleTimeString('zh-CN', {hour: '2-digit', minute: '2-digit',
+                                                                  timeZone: texts.time_zone});
+    for (const text of [at, c.kiosk_id, c.kind_zh + ' / ' + c.kind_en, c.detail_zh + ' / ' + c.detail_en]) {
       const cell = document.createElement('td'); cell.textContent = text; row.append(cell);
     }
     const cell = document.createElement('td'), button = document.createElement('button');
@@ -225,7 +227,7 @@ async function staffCalls() {
     cell.append(button); row.append(cell);
     return row;
   }));
-  document.getElementById('staff-calls-none').hidden = calls.length > 0;
+  document.getElementById('staff-calls-section').hidden = calls.length === 0;
 }
 staffCalls(); setInterval(staffCalls, 3000);
 """
@@ -261,9 +263,9 @@ for (const b of document.querySelectorAll('button.follow-up')) {
 
 
 def _staff_calls_section() -> str:
-    """The table of open calls for staff (filled by ``_STAFF_CALLS_JS``)."""
-    return (f"<section class='card'><h2>{_both('hall.staff.title', ' · ')}</h2>"
-            f"<p id='staff-calls-none' class='muted'>{_both('hall.staff.none', ' / ')}</p>"
+    """The table of open calls for staff, at the top of the page and only while there are calls (filled by
+    ``_STAFF_CALLS_JS``)."""
+    return (f"<section id='staff-calls-section' class='card alert' hidden><h2>{_both('hall.staff.title', ' · ')}</h2>"
             "<table id='staff-calls'><thead><tr>"
             + _columns("hall.manager.time", "hall.staff.kiosk", "hall.staff.what", "hall.staff.detail",
                        "hall.staff.answer")
@@ -353,7 +355,7 @@ def pages_router(ctx: HallContext) -> APIRouter:
         options = "".join(f"<option value='{escape(g.id)}'>{escape(g.name_zh)}</option>" for g in config.services.groups)
         body = (f"<header><h1>{_both('hall.window', ' · ', window=the_window)}</h1>"
                 f"<span>{escape(who.name)} <button id='logout'>{_both('hall.clerk.sign_out')}</button></span></header>"
-                f"<main><section class='card'><div class='muted'>{_both('hall.clerk.current')}</div>"
+                f"<main>{_staff_calls_section()}<section class='card'><div class='muted'>{_both('hall.clerk.current')}</div>"
                 "<div id='current-number'>—</div><div id='current-info' class='muted'></div></section><section class='card'>"
                 f"<button id='btn-call' class='ok'>{_both('hall.clerk.call')}</button>"
                 f"<button id='btn-recall'>{_both('hall.clerk.recall')}</button>"
@@ -364,12 +366,12 @@ def pages_router(ctx: HallContext) -> APIRouter:
                 "<div id='msg' class='msg' role='status'></div></section><section class='card'>"
                 f"<h2>{_both('hall.clerk.services', ' · ')} <span id='served-groups'></span></h2>"
                 f"<table id='waiting'><thead><tr><th>{_zh('hall.col.service')}</th><th>{_zh('hall.waiting')}</th></tr>"
-                f"</thead><tbody>{waiting}</tbody></table></section>{_staff_calls_section()}</main>"
+                f"</thead><tbody>{waiting}</tbody></table></section></main>"
                 f"<script type='application/json' id='group-names'>{_json_for_script(names)}</script>"
                 + _texts_for_script({"recalls": tr("hall.clerk.recalls", "zh", n="{n}"),
                                      **{k: tr(f"hall.clerk.{k}", "zh") for k in ("priority", "no_number", "no_services")},
                                      "nobody_waiting": _bilingual("hall.clerk.nobody_waiting", " / "),
-                                     "answer": _bilingual("hall.staff.answer", " / ")}))
+                                     "answer": _bilingual("hall.staff.answer", " / "), "time_zone": config.timezone.key}))
         needed = config.kiosk.calling.recalls_before_no_show
         return _page(tr("hall.window", "zh", window=the_window), body,
                      f"class='clerk' data-window='{escape(the_window)}' data-recalls-needed='{needed}'",
@@ -424,7 +426,7 @@ def pages_router(ctx: HallContext) -> APIRouter:
                 f"<section class='card'><h2>{_both(m + 'windows')}</h2><table id='windows'><tbody>"
                 f"{window_rows}</tbody></table></section></main>"
                 + _texts_for_script({"saved": _bilingual(m + "saved", " / "),
-                                     "answer": _bilingual("hall.staff.answer", " / ")}))
+                                     "answer": _bilingual("hall.staff.answer", " / "), "time_zone": config.timezone.key}))
         return _page(tr(m + "title", "zh"), body, "class='manager'", _MANAGER_JS + _STAFF_CALLS_JS)
 
     return r

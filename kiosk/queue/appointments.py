@@ -235,9 +235,9 @@ class AppointmentService:
         assert starts is not None
         opens = starts - timedelta(minutes=rules.checkin_early_minutes)
         if at < opens:
-            raise CheckInTooEarly(starts.astimezone(self._tz), opens.astimezone(self._tz))
+            raise CheckInTooEarly(starts.astimezone(self._tz), opens.astimezone(self._tz), row.group_id)
         if at > starts + timedelta(minutes=rules.checkin_late_minutes):
-            raise CheckInTooLate(starts.astimezone(self._tz), opens.astimezone(self._tz))
+            raise CheckInTooLate(starts.astimezone(self._tz), opens.astimezone(self._tz), row.group_id)
 
     def check_in(self, code: str = "", identity: Identity | None = None) -> CheckIn:
         self._queue.check_open()

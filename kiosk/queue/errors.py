@@ -102,12 +102,14 @@ class AppointmentNotFound(KioskError):
 class _CheckInWindow(KioskError):
     """A refusal that tells the booked time, so the citizen knows when to come (back). The times are the
     hall's local times (the service passes them so, and the hall server's error detail keeps their offset),
-    shown as hours and minutes only: a kiosk checks in only today's appointments."""
+    shown as hours and minutes only: a kiosk checks in only today's appointments. ``group_id`` is the
+    appointment's service: the kiosk offers an ordinary number of it instead."""
 
-    def __init__(self, starts_at: datetime, opens_at: datetime) -> None:
+    def __init__(self, starts_at: datetime, opens_at: datetime, group_id: str = "") -> None:
         super().__init__(starts_at.isoformat())
         self.starts_at = starts_at
         self.opens_at = opens_at
+        self.group_id = group_id
 
     def values(self, lang: str) -> dict[str, object]:
         return {"start": f"{self.starts_at:%H:%M}", "opens": f"{self.opens_at:%H:%M}"}

@@ -19,7 +19,7 @@ from kiosk.clock import Clock, utc_now
 from kiosk.queue.errors import StaffCallNotFound
 from kiosk.queue.schema import staff_calls
 from kiosk.queue.service import _as_utc
-from kiosk.texts import tr
+from kiosk.texts import catalogue, tr
 
 
 class CallKind(StrEnum):
@@ -40,6 +40,12 @@ class StaffCall:
     raised_at: datetime
     answered_at: datetime | None = None
     answered_by: str = ""
+
+    def detail_text(self, lang: str) -> str:
+        """The screen the citizen was on, or the printer's fault, in words (as sent when the catalogues do not
+        know it: a newer kiosk's screen)."""
+        key = f"screen.{self.detail}" if self.kind is CallKind.HELP else f"error.{self.detail}"
+        return tr(key, lang) if key in catalogue(lang) else self.detail
 
 
 def _call(row: Row[tuple[object, ...]]) -> StaffCall:

@@ -115,14 +115,16 @@ class RatingOut(Rating):
 
 @dataclass(frozen=True)
 class StaffCallOut(StaffCall):
-    """A kiosk's call for staff, with what it asks for in words."""
+    """A kiosk's call for staff, with what it asks for and the screen or fault in words."""
 
     kind_zh: str = ""
     kind_en: str = ""
+    detail_zh: str = ""
+    detail_en: str = ""
 
     @classmethod
     def of(cls, call: StaffCall) -> StaffCallOut:
-        return extend(cls, call, **in_languages("kind", call.kind.text))
+        return extend(cls, call, **in_languages("kind", call.kind.text), **in_languages("detail", call.detail_text))
 
 
 class CallOut(BaseModel):

@@ -358,8 +358,9 @@ def test_a_kiosks_call_for_staff_reaches_the_clerks(config_dir, load, state_dir,
 
     clerk = client_for(user="clerk1", window="1")
     calls = api(server, "GET", "/staff-calls", clerk._token).json()
-    assert [(c["kiosk_id"], c["kind"], c["detail"], c["kind_zh"]) for c in calls] == [
-        ("K01", "help", "groups", "群众求助"), ("K01", "printer", "paper_out", "票据未打出")]
+    assert [(c["kiosk_id"], c["kind"], c["detail"], c["kind_zh"], c["detail_en"]) for c in calls] == [
+        ("K01", "help", "groups", "群众求助", "Choose a service"),
+        ("K01", "printer", "paper_out", "票据未打出", "The printer is out of paper.")]
     answered = api(server, "POST", f"/staff-calls/{calls[0]['id']}/answer", clerk._token).json()
     assert (answered["answered_by"], answered["answered_at"] is not None) == ("clerk1", True)
     assert [c["kind"] for c in api(server, "GET", "/staff-calls", clerk._token).json()] == ["printer"]

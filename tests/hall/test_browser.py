@@ -21,6 +21,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from kiosk.hall.app import HallContext
 from kiosk.hall.devtools import ThreadedServer
 from kiosk.queue import Priority
+from kiosk.queue.staff_calls import CallKind
 
 from .conftest import PASSWORD
 
@@ -170,3 +171,35 @@ def test_manager_page_figures_bad_ratings_and_windows(server: ThreadedServer, ha
     desk.find_element(By.CSS_SELECTOR, "button.save-window[data-window='11']").click()
     WebDriverWait(desk, WAIT).until(lambda d: "已保存" in text_of(d, "#msg"))
     assert q.window("11").groups == ("medins", "tax")
+
+
+def test_kiosks_calling_staff_show_on_the_clerk_and_manager_pages(server: ThreadedServer, hall: HallContext,
+                                                                   pages: tuple[WebDriver, WebDriver],
+                                                                   shots: Path) -> None:
+    clerk, manager = pages
+    calls = hall.suite.staff_calls
+    sign_in(clerk, server.base_url, "clerk1", "1")
+    sign_in(manager, server.base_url, "boss")
+    for page in pages:
+        assert not page.find_element(By.ID, "staff-calls-section").is_displayed()  # no call: no table
+    help_call = calls.raise_call("K01", CallKind.HELP, "identify")
+    calls.raise_call("K02", CallKind.PRINTER, "paper_out")
+
+    def rows(page: WebDriver) -> list[str]:  # read at once: the table is redrawn at each refresh
+        return list(page.execute_script(
+            "return [...document.querySelectorAll('#staff-calls tbody tr')].map(r => r.innerText)"))
+
+    for page in pages:  # within the pages' refresh, without a reload
+        WebDriverWait(page, WAIT).until(lambda d: len(rows(d)) == 2)
+        assert page.find_element(By.ID, "staff-calls-section").is_displayed()
+    assert "K01" in rows(clerk)[0] and "群众求助 / A citizen asks for help" in rows(clerk)[0]
+    assert "刷身份证 / ID card" in rows(clerk)[0]
+    assert "K02" in rows(manager)[1] and "票据未打出" in rows(manager)[1] and "打印机缺纸" in rows(manager)[1]
+    assert rows(manager)[0].startswith("10:00")  # the hall's time, whatever the browser's zone
+    clerk.save_screenshot(str(shots / "clerk-staff-calls.png"))
+    manager.save_screenshot(str(shots / "manager-staff-calls.png"))
+
+    manager.execute_script(f"document.querySelector(\"#staff-calls tr[data-call='{help_call.id}'] button\").click()")
+    WebDriverWait(manager, WAIT).until(lambda d: len(rows(d)) == 1)
+    WebDriverWait(clerk, WAIT).until(lambda d: len(rows(d)) == 1)
+    assert [c.kiosk_id for c in calls.open_calls()] == ["K02"]

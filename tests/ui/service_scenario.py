@@ -1,6 +1,7 @@
 """Appointment check-in and rating by touch, in every variant the test asks for (``SERVICE_VARIANTS``, e.g.
-"zh,en-large"; default all four): check-in by card and by code, the three refusals, a number taken and
-rated, a bad rating of the card's ticket with reasons and a phone number, a repeated rating refused.
+"zh,en-large"; default all four): check-in by card and by code, the three refusals (too early and too late
+offer an ordinary number, taken once at the end), a number taken and rated, a bad rating of the card's ticket
+with reasons and a phone number, a repeated rating refused.
 
 The test seeds, for each variant, an appointment of demo card 李 (``CARD_GROUPS``, used in booking order) and
 one by code (``CODES``), plus the afternoon (too early) and 08:00 (too late) ones; see ``test_service.py``.
@@ -44,7 +45,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     pages = rating.ids.reasons
     result = manager.get_screen("result")
     simbar = root.children[0]
-    notice = root.notice_overlay
+    notice, confirm = root.notice_overlay, root.confirm_overlay
     shots = report["screenshots"]
     report["checkins"], report["refusals"], report["ratings"] = [], [], []
     yield from until(lambda: manager.current == "home", "home screen")
@@ -65,6 +66,15 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
         yield from shot(out, shots, f"{what}-{v}")
         yield from press(notice.ok_button)
         yield from until(lambda: notice.parent is None, f"{what} closed")
+
+    def decline(what: str, v: str) -> Generator[float, None, None]:
+        """A refusal that offers a way on (an ordinary number), declined: back to the keypad."""
+        yield from until(lambda: confirm.parent is not None, what)
+        report["refusals"].append({"variant": v, "what": what, "text": confirm.primary, "text2": confirm.secondary,
+                                   "offer": confirm.confirm_button.title})
+        yield from shot(out, shots, f"{what}-{v}")
+        yield from press(confirm.back_button)
+        yield from until(lambda: confirm.parent is None, f"{what} closed")
 
     def ticket_shown(how: str, v: str) -> Generator[float, None, None]:
         yield from until(lambda: manager.current == "result", f"ticket after check-in by {how}")
@@ -97,7 +107,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
                 yield from shot(out, shots, f"checkin-code-typed-{v}")
                 report.setdefault("code_shown", keypad.ids.display.text)
             yield from press(keypad.ids.submit_key)
-            yield from dismiss(what, v)
+            yield from (dismiss if what == "not-found" else decline)(what, v)
         yield from type_on(keypad, CODES[index])
         yield from press(keypad.ids.submit_key)
         yield from ticket_shown("code", v)
@@ -174,4 +184,17 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
         yield from dismiss("rating-repeat", v)
         report["repeat_step"] = rating.step
         yield from go_home()
+
+    # Too late for the appointment: an ordinary number of its service, in one tap.
+    yield from open_screen(home.ids.checkin, "checkin")
+    yield from press(checkin.ids.use_code)
+    yield from until(lambda: checkin.step == "code", "code keypad (too late)")
+    yield from type_on(checkin.ids.keypad, TOO_LATE)
+    yield from press(checkin.ids.keypad.ids.submit_key)
+    yield from until(lambda: confirm.parent is not None, "an ordinary number offered")
+    yield from press(confirm.confirm_button)
+    yield from until(lambda: manager.current in ("identify", "result"), "the ordinary number's service")
+    report["ordinary"] = {"screen": manager.current, "group": app.pending_group}
+    yield from shot(out, shots, "too-late-ordinary-number")
+    yield from go_home()
     report["identity_after"] = app.identity_text

@@ -68,7 +68,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
             result = manager.get_screen("result")
             yield from until(lambda: manager.current == "result", "offline ticket", timeout=30)
             yield from until(lambda: app.offline and bool(root.ids.topbar.state), "offline mark")
-            attempt.update(number=result.number, printed=result.printed, offline_mark=root.ids.notice_band.text,
+            attempt.update(number=result.number, printed=result.printed, offline_mark=root.ids.topbar.notice,
                            ahead=result.ahead_text, wait=result.wait_text)
             yield from shot(out, report["screenshots"], f"offline-ticket-{name}")
             yield from tap(result.ids.done)

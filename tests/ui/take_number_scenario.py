@@ -1,6 +1,7 @@
 """Take a number by touch (see test_take_number.py): home in both languages, a plain ticket, the green channel
 in large-font mode with the demo card, a group that needs the card with the printer out of paper (the number
-is still shown, the citizen told why there is no ticket), and the same citizen refused a second number.
+is still shown, the citizen told why there is no ticket), and the same citizen, refused a second number, shown
+the one they hold, printed again on request.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     report["paper_out_kept"] = {"screen": manager.current, "counting_down": result._return_tick is not None,
                                 "button": result.ids.done.title, "subtitle": result.ids.done.subtitle}
 
-    # The same citizen again, printer repaired: one open ticket per group and day, a notice says so.
+    # The same citizen again, printer repaired: one open ticket per group and day. The number they hold is
+    # shown again as it stands, not printed until they ask; then printed once.
     app.kiosk.desk.printer.set_status(PrinterStatus.OK)
     yield from tap(result.ids.done)
     yield from tap(manager.get_screen("home").ids.take_number)
@@ -96,9 +98,12 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     yield from tap(simbar.ids.sim_card_1)
     yield from until(lambda: bool(app.identity_text), "simulated card read (again)")
     yield from tap(groups.button("realestate"))
-    notice = root.notice_overlay
-    yield from until(lambda: notice.parent is not None, "refusal notice")
-    report["notice"] = notice.primary
-    yield from shot(out, report["screenshots"], "notice-limit")
-    yield from tap(notice.ok_button)
-    yield from until(lambda: notice.parent is None, "notice closed")
+    yield from until(lambda: manager.current == "result" and result.held, "the number already held")
+    printed_files = len(list(app.kiosk.desk.printer.output_dir.glob("*.png")))
+    report["held"] = {"number": result.number, "print_text": result.print_text, "ahead": result.ahead_text,
+                      "button": result.ids.print_again.title, "printed_files": printed_files}
+    yield from shot(out, report["screenshots"], "ticket-held")
+    yield from tap(result.ids.print_again)
+    yield from until(lambda: result.print_text == tr("printed", "zh"), "printed again")
+    report["held_after"] = {"can_print_again": result.can_print_again, "counting_down": result._return_tick is not None}
+    yield from shot(out, report["screenshots"], "ticket-held-printed")

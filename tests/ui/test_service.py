@@ -81,6 +81,8 @@ def test_checkin_and_rating_by_touch(xvfb_display: str, screenshot_dir: Path, tm
     assert "today at 14:00" in en and "from 13:30" in en, en
     late = refusals[(names[run[0]], "too-late")]
     assert "08:00" in late["text"] and ("取普通号" in late["text"] + late["text2"]), late
+    assert all("现在取普通号" in r["offer"] and "Take an ordinary number now" in r["offer"] for r in (early, late)), late
+    assert report["ordinary"] == {"screen": "identify", "group": "tax"}
     missing = refusals[(names[run[0]], "not-found")]
     assert "核对预约码" in missing["text"] + missing["text2"], missing
     if 0 in run:

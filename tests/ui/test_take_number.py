@@ -41,12 +41,14 @@ def test_take_a_number_through_the_screens(xvfb_display: str, screenshot_dir: Pa
     assert report["paper_out_kept"] == {"screen": "result", "counting_down": False,
                                         "button": "我已记下号码  I have noted it", "subtitle": ""}
     assert report["confirm_button"] == "仍然取号（屏幕显示）  Take a number on screen"
-    assert "B001" in report["notice"], report["notice"]
+    assert report["held"] == {"number": "B001", "print_text": "这是您已取的号，需要时可以重新打印", "ahead": "前面还有 0 人",
+                              "button": "重新打印  Print it again", "printed_files": 2}
+    assert report["held_after"] == {"can_print_again": False, "counting_down": True}
     assert report["identity_after"] == "", "the citizen's identity outlived the session"
     assert report["after_done"] == {"lang": "zh", "large": False, "identity": ""}, "the next citizen inherits a mode"
 
     tickets = sorted(p.name for p in (state / "tickets").glob("*.png"))
-    assert tickets == ["2026-11-24-A001.png", "2026-11-24-V001.png"]
+    assert tickets == ["2026-11-24-A001.png", "2026-11-24-B001.png", "2026-11-24-V001.png"]
     width = {"1080x1920": 1080, "1920x1080": 1920}[size]
     for name in report["screenshots"]:
         shot = screenshot_dir / name
@@ -56,7 +58,7 @@ def test_take_a_number_through_the_screens(xvfb_display: str, screenshot_dir: Pa
     assert [n.split("-", 1)[1] for n in report["screenshots"]] == [
         "home-zh.png", "home-en.png", "groups.png", "identify.png", "ticket.png", "home-large.png",
         "groups-large-card.png", "ticket-large-green.png", "printer-warning.png", "ticket-paper-out.png",
-        "notice-limit.png"]
+        "ticket-held.png", "ticket-held-printed.png"]
 
 
 def test_a_double_tap_issues_nothing_and_a_card_at_home_starts_a_session(xvfb_display: str, screenshot_dir: Path,
@@ -105,4 +107,4 @@ def test_a_card_read_is_asked_back_until_it_is_taken(xvfb_display: str, screensh
     # kioskctl status, where staff look, puts the call at the top.
     out = subprocess.run([sys.executable, "-m", "kiosk.cli", "status", "--config", str(config)], capture_output=True,
                          text=True, env={**os.environ, "KIOSK_STATE_DIR": str(tmp_path / "state")}, check=True).stdout
-    assert any(line.startswith("ALERT:") and "'identify'" in line for line in out.splitlines()[:3]), out
+    assert any(line.startswith("ALERT:") and "'ID card'" in line for line in out.splitlines()[:3]), out
