@@ -1,4 +1,5 @@
-"""Service-group choice: one big button per group with its waiting count and estimated wait."""
+"""Service-group choice: one big button per group with its waiting count and estimated wait; while the card
+reader is down, a group that needs the ID card is shown but cannot be chosen."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class GroupsScreen(Screen):
         self._unavailable = False  # the last fetch failed: the figures are not known
         self._fetching = False
         self._event: Any = None
-        app.bind(lang=lambda *_: self.render())
+        app.bind(lang=lambda *_: self.render(), card_state=lambda *_: self.render())
         self.render()
 
     def on_enter(self, *_: Any) -> None:
@@ -66,6 +67,9 @@ class GroupsScreen(Screen):
     def _choice(self, group: Any, lang: str) -> Choice:
         title = in_lang(group, "name", lang)
         subtitle = in_lang(group, "name", other(lang))
+        app = App.get_running_app()
+        if app.session.out_of_reach(group, app.card_state == "no_reader"):
+            return Choice(group.id, title, subtitle, tr("needs_card_reader_down", lang), disabled=True)
         status = self._statuses.get(group.id)
         if status is None:
             return Choice(group.id, title, subtitle, tr("figures_unavailable" if self._unavailable else "loading", lang))

@@ -6,7 +6,8 @@ pcscd's socket, ``CARD_VPCD_PORT`` to its vpcd port and ``CARD_PCSCD_PID`` to it
 A citizen chooses a group that needs the ID card; the card is placed (a slow one, so that "reading" stays
 on screen long enough to be photographed) and the number is issued. Then an expired card is refused with
 its message, a card slower than the read timeout is refused without freezing the screen, and at last
-pcscd is killed: the identify screen says the reader is not available.
+pcscd is killed: the identify screen says the reader is not available and offers the help call and the
+services that need no card.
 """
 
 from __future__ import annotations
@@ -85,4 +86,11 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     yield from until(lambda: app.card_state == "no_reader", "the reader-missing state")
     report["prompt_no_reader"] = identify.ids.prompt.text
     report["hint_no_reader"] = identify.ids.hint.text
+    report["buttons_no_reader"] = [identify.ids.skip.title, identify.ids.back.title]
     yield from shot(out, report["screenshots"], "no-reader")
+    # Another service, then: the ones that need the card cannot be chosen, the others can.
+    yield from tap(identify.ids.back)
+    yield from until(lambda: manager.current == "groups", "the service choice")
+    groups = manager.get_screen("groups")
+    report["groups_no_reader"] = {b.choice_key: (b.disabled, b.info) for b in groups.ids.choices.buttons}
+    yield from shot(out, report["screenshots"], "groups-no-reader")

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.ui
 def test_identify_screen_with_the_pcsc_reader(xvfb_display: str, screenshot_dir: Path,  # noqa: F811
                                               card_config: Callable[[str], KioskConfig], config_dir: Path,
                                               pcscd: Pcscd, tmp_path: Path) -> None:
-    card_config(documented_example().replace('reader = "ID Card Reader"\n',
-                                             'reader = "PCD 00 00"\nread_timeout_seconds = 3\n'))
+    config = card_config(documented_example().replace('reader = "ID Card Reader"\n',
+                                                      'reader = "PCD 00 00"\nread_timeout_seconds = 3\n'))
     assert pcscd.proc is not None
     report = run_ui_scenario(xvfb_display, "tests.card.card_ui_scenario", screenshot_dir, tmp_path / "state",
                              config=config_dir, env={"CARD_VPCD_PORT": str(pcscd.port),
@@ -36,10 +36,17 @@ def test_identify_screen_with_the_pcsc_reader(xvfb_display: str, screenshot_dir:
     assert report["timeout_notice"].startswith("读卡时间过长") and report["card_state_after_timeout"] == ""
     assert report["notice_after_late_result"] == report["timeout_notice"]  # the late failure is not shown
     assert report["identity_after_slow"] == ""
+    # The group needs the card: no "continue without", but the help call and the services that need none.
     assert (report["prompt_no_reader"], report["hint_no_reader"]) == (
-        "读卡器暂时无法使用", "请联系工作人员")  # the group needs the card: no "continue without"
+        "读卡器暂时无法使用", "此业务需要身份证。请选择不需刷卡的业务，或呼叫工作人员")
+    assert report["buttons_no_reader"] == ["呼叫工作人员", "选择其他业务"]
+    needs_card = {g.id for g in config.services.groups if g.identity == "required"}
+    shown = report["groups_no_reader"]  # the page on show
+    assert needs_card & set(shown) and {k for k, (disabled, _info) in shown.items() if disabled} == needs_card & set(shown)
+    assert all(info == "需要身份证，读卡器暂不可用" for k, (_d, info) in shown.items() if k in needs_card)
     assert [n.split("-", 1)[1] for n in report["screenshots"]] == [
-        "reading.png", "ticket.png", "expired.png", "slow-card.png", "slow-card-removed.png", "no-reader.png"]
+        "reading.png", "ticket.png", "expired.png", "slow-card.png", "slow-card-removed.png", "no-reader.png",
+        "groups-no-reader.png"]
     for name in report["screenshots"]:
         image = Image.open(screenshot_dir / name).convert("L")
         assert ImageStat.Stat(image).stddev[0] > 20, f"{name} looks blank"
