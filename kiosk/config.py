@@ -419,6 +419,12 @@ class CallingConfig(Strict):
     recalls_before_no_show: Annotated[int, Field(ge=0, le=10)] = 2
     # Recent calls listed on the display board.
     board_recent_calls: Annotated[int, Field(ge=1, le=30)] = 8
+    # A missed number (过号) may rejoin the queue (at the kiosk's queue status, or the clerk's page): "off" (a new
+    # number is needed), "end" (at the end of its queue) or "after" (after the next ``rejoin_after`` people);
+    # each ticket at most ``rejoin_times`` times a day.
+    rejoin: Literal["off", "end", "after"] = "off"
+    rejoin_after: Annotated[int, Field(ge=1, le=50)] = 3
+    rejoin_times: Annotated[int, Field(ge=1, le=5)] = 1
 
 
 class AppointmentsConfig(Strict):

@@ -32,7 +32,8 @@ from kiosk.queue import (
     TicketStatus,
     UnknownGroup,
 )
-from kiosk.queue.errors import QueueRefused
+from kiosk.queue.errors import NotMissed, QueueRefused, RejoinLimitReached, RejoinNotAllowed
+from kiosk.queue.model import EventKind
 from kiosk.state import StateDir
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -502,3 +503,54 @@ def test_threads_issue_distinct_consecutive_numbers(queue: LocalQueueService, st
     assert seqs == list(range(1, 101))
     assert counters(state_dir, "2026-11-24") == {"quota:general": 100, "seq:A": 100}
     assert queue.status("general").next_number == "A101"
+
+
+# -- a missed number rejoins the queue ----------------------------------------------------------------
+
+def _missed(queue: LocalQueueService, clock, waiting: int) -> str:
+    """A001 called and missed, with ``waiting`` more general tickets waiting after it, a minute apart."""
+    for _ in range(waiting + 1):
+        queue.issue("general")
+        clock.advance(minutes=1)
+    assert queue.call_next("general", window="1").number == "A001"
+    queue.finish("A001", served=False)
+    return "A001"
+
+
+def test_a_missed_number_rejoins_after_the_next_people_once(queue: LocalQueueService, clock) -> None:
+    """The shipped rule: after the next 3 waiting, once a day."""
+    number = _missed(queue, clock, waiting=5)
+    clock.advance(minutes=2)
+    rejoined = queue.rejoin(number.lower())
+    assert (rejoined.status, rejoined.people_ahead) == (TicketStatus.WAITING, 3)
+    assert [queue.call_next("general", window="1").number for _ in range(4)] == ["A002", "A003", "A004", "A001"]
+    queue.finish("A001", served=False)  # missed again
+    with pytest.raises(RejoinLimitReached) as limit:
+        queue.rejoin("A001")
+    assert "1" in limit.value.message("zh") and "new number" in limit.value.message("en")
+    with pytest.raises(NotMissed):
+        queue.rejoin("A005")  # waiting: nothing to rejoin
+    with pytest.raises(TicketNotFound):
+        queue.rejoin("A099")
+    assert [e.kind for e in queue.events_since(0)].count(EventKind.REJOIN) == 1
+
+
+def test_a_missed_number_rejoins_at_the_end_when_few_wait_or_the_rule_says_so(config_dir: Path, edit, clock,
+                                                                             make_queue: MakeQueue) -> None:
+    queue = make_queue(load_config(config_dir))
+    _missed(queue, clock, waiting=1)  # fewer than 3 waiting: at the end
+    assert queue.rejoin("A001").people_ahead == 1
+
+    edit(config_dir / "kiosk.toml", 'rejoin = "after"', 'rejoin = "end"')
+    edit(config_dir / "kiosk.toml", "rejoin_times = 1", "rejoin_times = 2")
+    queue = make_queue(load_config(config_dir))
+    queue.issue("general")  # A003, after A002 and the rejoined A001
+    clock.advance(minutes=1)
+    assert queue.call_next("general", window="2").number == "A002"
+    queue.finish("A002", served=False)
+    assert queue.rejoin("A002").people_ahead == 2  # A001, A003
+
+    edit(config_dir / "kiosk.toml", 'rejoin = "end"', 'rejoin = "off"')
+    queue = make_queue(load_config(config_dir))
+    with pytest.raises(RejoinNotAllowed):
+        queue.rejoin("A002")

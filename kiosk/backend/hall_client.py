@@ -225,6 +225,9 @@ class HallClient:
         params = {"day": day.isoformat()} if day else None
         return parse(Ticket, self._request("GET", f"/tickets/{number}", params=params))
 
+    def rejoin(self, number: str) -> Ticket:
+        return parse(Ticket, self._request("POST", f"/tickets/{number}/rejoin"))
+
     # -- WindowService ---------------------------------------------------------------------------
 
     def windows(self) -> list[WindowState]:

@@ -424,6 +424,10 @@ class ResilientQueue:
         return self.hall_first(partial(self._hall.ticket, number, day), partial(self._local.ticket, number, day),
                                ask=True)
 
+    def rejoin(self, number: str) -> Ticket:
+        # Missed numbers are the hall's: its windows called them. Without the hall there is nothing to rejoin.
+        return self._hall.rejoin(number)
+
     def serving(self) -> list[Ticket]:
         return self.hall_first(self._hall.serving, self._local.serving, ask=True)
 

@@ -201,6 +201,12 @@ def api_router(ctx: HallContext) -> APIRouter:
                day: Day | None = None) -> Ticket:
         return queue.ticket(number, day)
 
+    @r.post("/tickets/{number}/rejoin", response_model=Ticket, tags=["queue"])
+    def rejoin(number: Annotated[str, Path(pattern=NUMBER)],
+               _who: Annotated[Principal, allow(Role.KIOSK, Role.CLERK, Role.MANAGER)]) -> Ticket:
+        """Today's missed number waits again, by the hall's rule (``[calling] rejoin``)."""
+        return queue.rejoin(number)
+
     @r.get("/serving", response_model=list[Ticket], tags=["queue"])
     def serving(_who: Annotated[Principal, anyone]) -> list[Ticket]:
         """Tickets at a window now (called, not finished), one per window, latest call first."""

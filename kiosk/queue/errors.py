@@ -78,6 +78,38 @@ class NoCurrentTicket(KioskError):
     code = "no_current_ticket"
 
 
+class RejoinNotAllowed(KioskError):
+    """The hall does not let a missed number rejoin the queue: a new number is needed."""
+
+    code = "rejoin_not_allowed"
+
+
+class NotMissed(KioskError):
+    """Only a missed number (过号) may rejoin the queue; this one is waiting, called or served."""
+
+    code = "not_missed"
+
+    def __init__(self, number: str) -> None:
+        super().__init__(number)
+        self.number = number
+
+    def values(self, lang: str) -> dict[str, object]:
+        return {"number": self.number}
+
+
+class RejoinLimitReached(KioskError):
+    """The missed number has rejoined the queue as often as the hall allows today."""
+
+    code = "rejoin_limit"
+
+    def __init__(self, times: int) -> None:
+        super().__init__(str(times))
+        self.times = times
+
+    def values(self, lang: str) -> dict[str, object]:
+        return {"times": self.times}
+
+
 class NoShowTooEarly(KioskError):
     """A no-show may be marked only after the configured number of recalls."""
 

@@ -88,6 +88,7 @@ class EventKind(StrEnum):
     NO_SHOW = "no_show"
     SERVED = "served"
     TRANSFER = "transfer"
+    REJOIN = "rejoin"  # a missed number waits again (detail: how many times today)
 
 
 @dataclass(frozen=True)

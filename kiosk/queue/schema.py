@@ -53,6 +53,9 @@ tickets = Table(
     Column("first_called_at", DateTime(timezone=True)),
     Column("transferred_from", String(32)),
     Column("appointment_code", String(32)),
+    # A missed number that rejoined the queue waits by this time instead of its issue time (see ``rejoin``).
+    Column("queued_at", DateTime(timezone=True)),
+    Column("rejoins", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("day", "number", name="uq_ticket_day_number"),
     UniqueConstraint("day", "series", "seq", name="uq_ticket_day_series_seq"),
 )

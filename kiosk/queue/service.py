@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, case, delete, func, insert, select, update
+from sqlalchemy import Connection, DateTime, Engine, case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -30,8 +30,11 @@ from kiosk.queue.errors import (
     InvalidRecord,
     NoCurrentTicket,
     NoShowTooEarly,
+    NotMissed,
     QueueClosed,
     QuotaExhausted,
+    RejoinLimitReached,
+    RejoinNotAllowed,
     SameGroup,
     TicketLimitReached,
     TicketNotFound,
@@ -78,6 +81,11 @@ class QueueService(Protocol):
         """Today's tickets called to a window and not finished yet (one per window), latest call first."""
         ...
 
+    def rejoin(self, number: str) -> Ticket:
+        """Today's missed ``number`` waits again, by the hall's rule (``[calling] rejoin``); raises
+        ``RejoinNotAllowed``, ``TicketNotFound``, ``NotMissed``, ``RejoinLimitReached`` or ``QueueClosed``."""
+        ...
+
 
 class WindowService(Protocol):
     """What a window clerk and the display board need; every call acts on today's tickets."""
@@ -121,6 +129,10 @@ class WindowService(Protocol):
     def recent_calls(self, limit: int) -> list[CallEvent]:
         """Today's latest calls and recalls, newest first."""
         ...
+
+
+# Where a waiting ticket stands in its queue: by issue time, or by when a missed number rejoined.
+_queue_order = func.coalesce(tickets.c.queued_at, tickets.c.issued_at, type_=DateTime(timezone=True))
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
@@ -232,11 +244,11 @@ class LocalQueueService:
         return math.ceil(ahead * self._average_service_minutes(conn, group) / max(serving, 1))
 
     def _ahead_of(self, conn: Connection, row: Any) -> int:
-        """Waiting tickets served before this one: green channel first, then by issue order."""
+        """Waiting tickets served before this one: green channel first, then in queue order (``_queue_order``)."""
         cond = [tickets.c.day == row.day, tickets.c.group_id == row.group_id,
                 tickets.c.status == TicketStatus.WAITING, tickets.c.id != row.id]
-        earlier = (tickets.c.issued_at < row.issued_at) | (
-            (tickets.c.issued_at == row.issued_at) & (tickets.c.id < row.id))
+        mine = row.queued_at or row.issued_at
+        earlier = (_queue_order < mine) | ((_queue_order == mine) & (tickets.c.id < row.id))
         if row.priority != Priority.NONE:
             cond += [tickets.c.priority != Priority.NONE, earlier]
         else:
@@ -540,7 +552,7 @@ class LocalQueueService:
             row = conn.execute(
                 select(tickets.c.id).where(tickets.c.day == day, tickets.c.group_id.in_(groups),
                                            tickets.c.status == TicketStatus.WAITING, kind)
-                .order_by(tickets.c.issued_at, tickets.c.id).limit(1)
+                .order_by(_queue_order, tickets.c.id).limit(1)
                 # PostgreSQL: windows in other processes skip the row this one is taking (SQLite ignores it).
                 .with_for_update(skip_locked=True)
             ).first()
@@ -676,6 +688,40 @@ class LocalQueueService:
             if row is None:
                 raise TicketNotFound(number)
             return self._finish_row(conn, row, day, now, status)
+
+    def rejoin(self, number: str) -> Ticket:
+        rule = self._config.kiosk.calling
+        if rule.rejoin == "off":
+            raise RejoinNotAllowed()
+        now, day = self._now_and_day()
+        self._check_open(now)
+        with self._engine.begin() as conn:
+            row = conn.execute(select(tickets).where(tickets.c.day == day, tickets.c.number == number.upper())
+                               .with_for_update()).first()
+            if row is None:
+                raise TicketNotFound(number)
+            if row.status != TicketStatus.NO_SHOW:
+                raise NotMissed(row.number)
+            if row.rejoins >= rule.rejoin_times:
+                raise RejoinLimitReached(rule.rejoin_times)
+            conn.execute(update(tickets).where(tickets.c.id == row.id).values(
+                status=TicketStatus.WAITING.value, window=None, called_at=None, recalls=0,
+                queued_at=self._rejoin_place(conn, row, now), rejoins=row.rejoins + 1))
+            self._log(conn, day, now, EventKind.REJOIN, row.number, row.group_id, "", str(row.rejoins + 1))
+            return self._ticket_by_id(conn, row.id)
+
+    def _rejoin_place(self, conn: Connection, row: Any, now: datetime) -> datetime:
+        """When a rejoining ticket counts as queued: now (the end of its queue), or just after the
+        ``rejoin_after``-th ticket of its kind waiting in its group when fewer are ahead of the end."""
+        rule = self._config.kiosk.calling
+        if rule.rejoin == "end":
+            return now
+        kind = tickets.c.priority != Priority.NONE if row.priority != Priority.NONE else tickets.c.priority == Priority.NONE
+        nth = conn.execute(select(_queue_order).where(
+            tickets.c.day == row.day, tickets.c.group_id == row.group_id, tickets.c.status == TicketStatus.WAITING,
+            kind).order_by(_queue_order, tickets.c.id).offset(rule.rejoin_after - 1).limit(1)).scalar()
+        placed = _as_utc(nth)
+        return now if placed is None else placed + timedelta(microseconds=1)
 
     # -- events (display board) ------------------------------------------------------------------
 

@@ -197,6 +197,21 @@ def test_window_flow_over_http(hall: HallContext, kiosk_token: str, client_for: 
         client_for(user="boss").call_window("99")
 
 
+def test_a_kiosk_lets_a_missed_number_rejoin_over_http(hall: HallContext, kiosk_token: str,
+                                                       client_for: MakeClient, clock) -> None:
+    from kiosk.queue.errors import NotMissed
+
+    kiosk = client_for(kiosk_token)
+    take_numbers(kiosk, "general", 2)
+    assert hall.suite.queue.call_window("1").number == "A001"
+    with pytest.raises(NotMissed):
+        kiosk.rejoin("A002")
+    hall.suite.queue.finish("A001", served=False)
+    clock.advance(minutes=3)
+    rejoined = kiosk.rejoin("a001")
+    assert (rejoined.number, rejoined.status, rejoined.people_ahead) == ("A001", TicketStatus.WAITING, 1)
+
+
 def test_board_event_stream_sends_calls(server: ThreadedServer, kiosk_token: str, client_for: MakeClient) -> None:
     kiosk = client_for(kiosk_token)
     kiosk.issue("general")

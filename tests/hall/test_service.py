@@ -69,6 +69,20 @@ def test_green_channel_first_but_ordinary_tickets_are_not_starved(suite: Service
     assert q.window("1").current is None
 
 
+def test_a_missed_number_rejoins_after_the_next_three(suite: ServiceSuite, clock) -> None:
+    """The rule of the shipped configuration, on both databases (the queue order is a computed time)."""
+    q = suite.queue
+    for _ in range(5):
+        q.issue("general")
+        clock.advance(seconds=1)
+    q.issue("general", priority=Priority.DECLARED)  # the green channel stays first
+    assert q.call_next("general", "1").number == "V001"
+    assert q.call_window("1").number == "A001"
+    q.finish("A001", served=False)
+    assert q.rejoin("A001").people_ahead == 3
+    assert [q.call_window("1").number for _ in range(5)] == ["A002", "A003", "A004", "A001", "A005"]
+
+
 def test_ratio_is_configurable(config_dir: Path, edit, load, db_url: str, clock) -> None:
     from kiosk.queue.suite import open_suite
 
