@@ -85,6 +85,8 @@ class QueueStatusScreen(Screen):
     ticket_detail = StringProperty("")
     ticket_area = StringProperty("")
     ticket_priority = BooleanProperty(False)
+    # A missed number the hall lets rejoin the queue (``[calling] rejoin``): the ticket view offers it.
+    can_rejoin = BooleanProperty(False)
     ticket = ObjectProperty(None, allownone=True)
     prompt_key = "qstatus_hint"
 
@@ -196,7 +198,7 @@ class QueueStatusScreen(Screen):
             App.get_running_app().show_error(error)
 
     def _unknown(self, number: str) -> None:
-        self.ticket = None
+        self.ticket, self.can_rejoin = None, False
         lang = App.get_running_app().lang
         self.ticket_state, self.ticket_group, self.ticket_area, self.ticket_priority = "unknown", "", "", False
         self.ticket_main = tr("qstatus_ticket_unknown", lang, number=number)
@@ -224,8 +226,17 @@ class QueueStatusScreen(Screen):
             self.ticket_main = tr("qstatus_ticket_served", lang)
             self.ticket_detail = tr("qstatus_ticket_served_hint", lang)
         else:
+            rule = app.kiosk_config.kiosk.calling
             self.ticket_main = tr("qstatus_ticket_no_show", lang)
-            self.ticket_detail = tr("qstatus_ticket_no_show_hint", lang)
+            self.ticket_detail = tr({"off": "qstatus_ticket_no_show_hint", "end": "qstatus_rejoin_end"}.get(
+                rule.rejoin, "qstatus_rejoin_after"), lang, n=rule.rejoin_after)
+        self.can_rejoin = ticket.status is TicketStatus.NO_SHOW and app.kiosk_config.kiosk.calling.rejoin != "off"
+
+    def rejoin(self) -> None:
+        """The missed number on show waits again (the hall's rule places it); the view shows its new place."""
+        app = App.get_running_app()
+        queue, number = app.kiosk.queue, self.ticket_number
+        app.call(lambda: queue.rejoin(number), self._ticket_found)
 
 
 def ticket_letters(app: Any) -> list[str]:

@@ -37,7 +37,8 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
         yield from progress_flows(app, out, report, v)
         yield from set_variant(app, lang, large)  # home ended the session: the next citizen chooses again
         # The refresh is waited for in the first variant only: it does not depend on the variant.
-        yield from queue_flows(app, out, report, v, refresh=(lang, large) == variants[0])
+        yield from queue_flows(app, out, report, v, refresh=(lang, large) == variants[0],
+                               rejoin=(lang, large) == variants[-1])
 
 
 def progress_flows(app: Any, out: Path, report: dict[str, Any], v: str) -> Generator[float, None, None]:
@@ -109,9 +110,10 @@ def by_receipt(screen: Any, out: Path, shots: list[str], steps: dict[str, Any], 
     yield from until(lambda: views.current == "start", "back to start")
 
 
-def queue_flows(app: Any, out: Path, report: dict[str, Any], v: str, refresh: bool) -> Generator[float, None, None]:
-    """The overview (and its second page), "my ticket"; with ``refresh``, that the figures refresh while the
-    screen is on show and not after it was left."""
+def queue_flows(app: Any, out: Path, report: dict[str, Any], v: str, refresh: bool,
+                rejoin: bool) -> Generator[float, None, None]:
+    """The overview (and its second page), "my ticket" (with ``rejoin``, the missed number rejoins the queue);
+    with ``refresh``, that the figures refresh while the screen is on show and not after it was left."""
     manager, home = app.manager, app.manager.get_screen("home")
     screen = manager.get_screen("queue_status")
     rows = screen.ids.rows
@@ -136,7 +138,7 @@ def queue_flows(app: Any, out: Path, report: dict[str, Any], v: str, refresh: bo
         first = screen.updated_text
         yield from until(lambda: screen.updated_text != first, "a refresh", timeout=20)
 
-    yield from my_ticket(screen, out, shots, steps, v)
+    yield from my_ticket(screen, out, shots, steps, v, rejoin)
     yield from press(app.root.ids.home_button)
     yield from until(lambda: manager.current == "home", "home after the queue")
     if refresh:
@@ -145,12 +147,17 @@ def queue_flows(app: Any, out: Path, report: dict[str, Any], v: str, refresh: bo
         steps["refresh_after_leaving"] = screen.updated_text != left_at
 
 
-def my_ticket(screen: Any, out: Path, shots: list[str], steps: dict[str, Any], v: str) -> Generator[float, None, None]:
-    """Waiting, called, served, missed and unknown numbers typed on the keypad; back to the overview."""
+def my_ticket(screen: Any, out: Path, shots: list[str], steps: dict[str, Any], v: str,
+              rejoin: bool) -> Generator[float, None, None]:
+    """Waiting, called, served, missed (with ``rejoin``: it rejoins the queue) and unknown numbers typed on the
+    keypad; back to the overview."""
     views = screen.ids.views
     tickets = {}
     for number, name in (("A006", "waiting"), ("A003", "called"), ("A001", "served"), ("A002", "no-show"),
                          ("A099", "unknown")):
+        if views.current == "ticket" and screen.can_rejoin:  # "another number" is on the queues' page then
+            yield from press(screen.ids.back_overview)
+            yield from until(lambda: views.current == "overview", "back to the queues")
         yield from press(screen.ids.my_ticket if views.current == "overview" else screen.ids.other_number)
         yield from until(lambda: views.current == "keypad", "ticket keypad")
         yield from type_on(screen.ids.keypad, number)
@@ -162,8 +169,13 @@ def my_ticket(screen: Any, out: Path, shots: list[str], steps: dict[str, Any], v
 
         yield from until(shown, f"ticket {number}")
         tickets[number] = {"state": screen.ticket_state, "main": screen.ticket_main, "detail": screen.ticket_detail,
-                           "group": screen.ticket_group, "area": screen.ticket_area}
+                           "group": screen.ticket_group, "area": screen.ticket_area, "rejoin": screen.can_rejoin}
         yield from shot(out, shots, f"queue-ticket-{name}-{v}")
+        if rejoin and name == "no-show":
+            yield from press(screen.ids.other_number)  # "Rejoin the queue" on a missed number
+            yield from until(lambda: screen.ticket_state == "waiting", "the missed number waiting again")
+            steps["rejoined"] = {"main": screen.ticket_main, "rejoin": screen.can_rejoin}
+            yield from shot(out, shots, f"queue-ticket-rejoined-{v}")
     steps["tickets"] = tickets
     yield from press(screen.ids.back_overview)
     yield from until(lambda: views.current == "overview", "back to the overview")

@@ -129,6 +129,10 @@ def check_every_variant(report: dict[str, Any]) -> None:
     assert tickets["A006"]["state"] == "waiting" and "1" in tickets["A006"]["main"] and tickets["A006"]["area"]
     assert tickets["A003"] == {**tickets["A003"], "state": "called", "main": "请到 1 号窗口办理"}
     assert tickets["A001"]["state"] == "served" and tickets["A002"]["state"] == "no_show"
+    # The shipped rule: a missed number may rejoin, after the next 3 people; in the last variant it does.
+    assert tickets["A002"]["rejoin"] and tickets["A002"]["detail"] == "叫号时您不在。您可以重新排队，排在接下来 3 位之后。"
+    assert not tickets["A006"]["rejoin"] and not tickets["A001"]["rejoin"]
+    assert queue["en-large"]["rejoined"] == {"main": "People ahead of you: 2", "rejoin": False}
     assert tickets["A099"]["state"] == "unknown" and "A099" in tickets["A099"]["main"]
     assert queue["en"]["tickets"]["A003"]["main"] == "Please go to window 1"
     assert queue["zh"]["refresh_after_leaving"] is False
