@@ -19,6 +19,7 @@ from kivy.uix.modalview import ModalView
 
 from drivers.card.simulated import DEMO_CARDS
 from kiosk.devices.card import InvalidCardData
+from kiosk.devices.textwrap_cjk import wrap
 
 # A touch that begins within this time of a change of what is shown (a screen, an overlay, a step) is ignored:
 # the second tap of a double tap, or a finger still on its way, must not act on something the citizen has not
@@ -39,7 +40,24 @@ def changed_on_screen() -> None:
         root.changed()
 
 
-class KText(Label):
+class KLabel(Label):
+    """A label whose lines break by the kiosk's one line breaker (``kiosk.devices.textwrap_cjk.wrap``: the
+    Chinese line-start and line-end rules, a number with its unit, no character alone on the last line), the
+    same as on paper. ``text`` keeps the text as set; only what is drawn has the line breaks placed, measured
+    with the label's own font."""
+
+    def texture_update(self, *largs: Any) -> None:
+        width = self.text_size[0]
+        if width and not self.markup and self.text:
+            self._label.text = "\n".join(
+                "\n".join(wrap(paragraph, width, self._text_width)) for paragraph in self.text.split("\n"))
+        super().texture_update(*largs)
+
+    def _text_width(self, text: str) -> float:
+        return float(self._label.get_extents(text)[0])
+
+
+class KText(KLabel):
     """A themed label: ``role`` picks the font size, ``tone`` the colour (see ``screens.theme``)."""
 
     role = StringProperty("body")

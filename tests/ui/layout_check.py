@@ -8,6 +8,9 @@ rest; nothing with opacity 0, no size, or outside the window or a scroll view's 
   two lines because it is wider than the box; ``outside``: text drawn beyond its parent or the window;
   ``overlap``: two labels' text, or text and a button that is not its own or a picture (a QR code), on top of
   each other;
+- ``line_break``: a label's lines break the Chinese line-start and line-end rules (禁则: a line starting with 。，
+  or ending with （, a number split from its unit, one character alone on a paragraph's last line; see
+  ``kiosk.devices.textwrap_cjk.line_break_faults``);
 - ``target``: in large-font mode, an enabled touch target (any ``ButtonBehavior``: buttons, keypad keys)
   smaller than 15 mm in either direction on the configured screen (``[display]`` size and diagonal);
 - ``contrast``: text colour against the background drawn behind it (sampled from the screenshot inside the
@@ -33,6 +36,8 @@ from kivy.uix.modalview import ModalView
 from kivy.uix.stencilview import StencilView
 from kivy.uix.widget import Widget
 from PIL import Image
+
+from kiosk.devices.textwrap_cjk import line_break_faults
 
 MIN_TARGET_MM = 15.0
 CONTRAST_LARGE = 7.0
@@ -221,6 +226,19 @@ def broken_word(label: Label) -> str:
     return ""
 
 
+def paragraph_lines(label: Label) -> list[list[str]]:
+    """The lines as drawn, grouped by the paragraphs of the label's text (its own line breaks)."""
+    drawn = ["".join(w.text for w in line.words) for line in label._label._cached_lines]
+    text = _MARKUP.sub("", label.text) if label.markup else label.text
+    out: list[list[str]] = []
+    for paragraph in text.split("\n"):
+        want, lines = _visible_chars(paragraph), []
+        while drawn and (not lines or _visible_chars("".join(lines)) < want):
+            lines.append(drawn.pop(0))
+        out.append(lines)
+    return out
+
+
 def _dropped_text(label: Label) -> bool:
     """Some of the text was not laid out (a fixed text height or max_lines cut lines off)."""
     text = _MARKUP.sub("", label.text) if label.markup else label.text
@@ -278,6 +296,9 @@ class Checker:
         elif _dropped_text(label):
             self.report("clipped", label, "lines of the text are cut off by its fixed height",
                         box_px=[label.width, label.height])
+        for lines in paragraph_lines(label):
+            for fault in line_break_faults(lines):
+                self.report("line_break", label, fault)
         if split := broken_word(label):
             self.report("broken", label, f"a word is split across lines ({split!r}): the box is narrower than "
                         f"the word", box_px=[label.width, label.height])
