@@ -16,6 +16,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
+from kivy.uix.screenmanager import ScreenManager
 
 from drivers.card.simulated import DEMO_CARDS
 from kiosk.devices.card import InvalidCardData
@@ -38,6 +39,16 @@ def changed_on_screen() -> None:
     """What the citizen sees changed: touches ignore it for ``SETTLE_SECONDS`` (see ``KioskRoot.settling``)."""
     if (root := _kiosk_root()) is not None:
         root.changed()
+
+
+class Views(ScreenManager):
+    """The views inside one screen (the progress lookup's steps, the queue status's overview and ticket, the
+    maintenance pages): a view shown counts as a change of what the citizen sees (``changed_on_screen``), so a
+    touch still on its way from the view before does not act on it."""
+
+    def on_current(self, instance: Any, value: str) -> None:
+        super().on_current(instance, value)
+        changed_on_screen()
 
 
 class KLabel(Label):
