@@ -67,7 +67,7 @@ def pieces(text: str) -> list[str]:
     for token in tokens(text):
         if out and token in CLOSING:
             spaces = ""
-            while len(out) > 1 and out[-1].isspace():  # "Registration · Appointment": the dot stays behind
+            while len(out) > 1 and out[-1].isspace():  # "窗口 。": the mark stays behind with its word
                 spaces = out.pop() + spaces
             out[-1] += spaces + token
         elif out and out[-1] and out[-1][-1] in OPENING:
