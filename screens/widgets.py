@@ -42,9 +42,9 @@ def changed_on_screen() -> None:
 
 
 class Views(ScreenManager):
-    """The views inside one screen (the progress lookup's steps, the queue status's overview and ticket, the
-    maintenance pages): a view shown counts as a change of what the citizen sees (``changed_on_screen``), so a
-    touch still on its way from the view before does not act on it."""
+    """A screen manager whose view shown counts as a change of what the citizen sees (``changed_on_screen``), so a
+    touch still on its way from the view before does not act on it: the app's screens, and the views inside one
+    screen (the progress lookup's steps, the queue status's overview and ticket, the maintenance pages)."""
 
     def on_current(self, instance: Any, value: str) -> None:
         super().on_current(instance, value)
@@ -416,9 +416,6 @@ class KioskRoot(BoxLayout):
         self.notice_overlay = NoticeOverlay()
         self.confirm_overlay = ConfirmOverlay()
         self.countdown_overlay = CountdownOverlay()
-
-    def on_kv_post(self, _base: Any) -> None:
-        self.ids.manager.bind(current=lambda *_: self.changed())
 
     def changed(self) -> None:
         """A screen, overlay or step appeared or went: the settle time starts, and starts again once the change
