@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def xvfb_display() -> Iterator[str]:
-    """A private Xvfb display (portrait 1080x1920) for the whole session."""
+    """A private Xvfb display (portrait 1080x1920) for the whole session. Apps started on it draw without
+    multisampling: Mesa's software renderer spends half its time per frame on it, and the screens' layout, text and
+    colours, which the tests look at, are the same without it."""
     if not shutil.which("Xvfb"):
         pytest.fail("Xvfb is not installed: run scripts/bootstrap --test")
     read_fd, write_fd = os.pipe()
@@ -30,7 +32,13 @@ def xvfb_display() -> Iterator[str]:
     if not number:
         proc.kill()
         pytest.fail("Xvfb did not start")
+    multisamples = os.environ.get("KCFG_GRAPHICS_MULTISAMPLES")
+    os.environ["KCFG_GRAPHICS_MULTISAMPLES"] = "0"
     yield f":{number}"
+    if multisamples is None:
+        os.environ.pop("KCFG_GRAPHICS_MULTISAMPLES")
+    else:
+        os.environ["KCFG_GRAPHICS_MULTISAMPLES"] = multisamples
     proc.terminate()
     proc.wait(timeout=10)
 
