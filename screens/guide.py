@@ -62,6 +62,12 @@ class SearchKeyboard(BoxLayout):
     words = ListProperty([])  # FrequentWord
     long_words = BooleanProperty(False)  # words wider than a Chinese one take fewer keys a row (guide.kv)
     count = NumericProperty(0)
+    # A row of keys' height; 0: the rows share the keyboard's height (a short landscape screen).
+    row_height = NumericProperty(0)
+    # What to type or what was found, and its tone (guide.kv); shown beside the keyboard when ``hint_beside``.
+    hint = StringProperty("")
+    hint_tone = StringProperty("muted")
+    hint_beside = BooleanProperty(False)
     __events__ = ("on_word", "on_submit")
 
     def on_kv_post(self, _base: Any) -> None:

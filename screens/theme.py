@@ -51,14 +51,26 @@ class Theme:
         scale = self.large_scale if large and role != "number" else 1.0
         return _FONT_PX[role] * self.unit * scale
 
-    def space(self, large: bool) -> float:
-        return 24 * self.unit * (1.25 if large else 1.0)
+    # Spacing and the top bar are the same in both modes, keypad keys and tiles never smaller in large-font mode:
+    # large-font mode must never leave a target smaller than the standard mode does (the room for its larger text
+    # comes from elsewhere), and 24 px is 6 mm between neighbouring targets on the shipped 21.5" screen (at least
+    # 5 mm).
+    def space(self) -> float:
+        return 24 * self.unit
+
+    def bar_height(self) -> float:
+        return 110 * self.unit
+
+    def key_height(self, large: bool) -> float:
+        """A keypad key's height (30 mm on the shipped screen, 33 mm in large-font mode)."""
+        return 120 * self.unit * (1.1 if large else 1.0)
+
+    def tile_height(self) -> float:
+        """A home-screen service tile's height on a portrait screen (64 mm on the shipped screen)."""
+        return 260 * self.unit
 
     def button_height(self, large: bool) -> float:
         return 150 * self.unit * (self.large_scale if large else 1.0)
-
-    def bar_height(self, large: bool) -> float:
-        return 110 * self.unit * (1.25 if large else 1.0)
 
     def colour(self, role: str, large: bool) -> Colour:
         standard, contrast = _COLOURS[role]

@@ -83,6 +83,14 @@ def _layouts() -> dict[str, tuple[bool, Callable[[], Any]]]:
                               disabled_color=(1, 1, 1, 1)))
         return box
 
+    def gaps() -> Widget:
+        box = painted(FloatLayout(), (1, 1, 1))
+        for text, x, y, disabled in (("left", 40, 40, False), ("right", 150, 40, False), ("above", 40, 200, False),
+                                     ("diagonal", 270, 150, False), ("off-above", 40, 310, True)):
+            box.add_widget(Button(text=text, disabled=disabled, size_hint=(None, None), size=(100, 100),
+                                  pos=(x, y)))
+        return box
+
     def contrast() -> Widget:
         box = painted(FloatLayout(), (0.53, 0.53, 0.53))
         box.add_widget(Label(text="grey-on-grey", color=(0.47, 0.47, 0.47, 1), font_size=40,
@@ -142,7 +150,7 @@ def _layouts() -> dict[str, tuple[bool, Callable[[], Any]]]:
         box.add_widget(view)
         return box
 
-    return {"sound": (True, sound), "clipped": (False, clipped), "targets": (True, targets),
+    return {"sound": (True, sound), "clipped": (False, clipped), "targets": (True, targets), "gaps": (True, gaps),
             "contrast": (False, contrast), "contrast-large": (True, contrast), "placed": (False, placed),
             "covered": (False, covered), "scrolled": (False, scrolled)}
 
@@ -231,6 +239,15 @@ def test_small_touch_targets_in_large_font_mode(found: dict[str, Any]) -> None:
     assert set(targets) == {"Button 'tiny'", "Button 'flat'"}  # not the big one, nor the disabled one
     assert targets["Button 'tiny'"]["mm"] == [10.0, 10.0]
     assert targets["Button 'flat'"]["mm"] == [100.0, 12.0]
+
+
+def test_neighbouring_targets_too_close_in_large_font_mode(found: dict[str, Any]) -> None:
+    gaps = [({p["widget"], p["other"]}, p["mm"]) for p in found["gaps"]["problems"] if p["kind"] == "gap"]
+    # 10 px side by side, and 10 px under a disabled button (enabled later); not 60 px apart, nor corner to corner.
+    assert sorted(gaps, key=str) == sorted([({"Button 'left'", "Button 'right'"}, 2.5),
+                                            ({"Button 'above'", "Button 'off-above'"}, 2.5)], key=str)
+    sizes = {t["widget"]: t["mm"] for t in found["targets"]["targets"]}
+    assert sizes == {"Button 'tiny'": [10.0, 10.0], "Button 'flat'": [100.0, 12.0], "Button 'big'": [75.0, 50.0]}
 
 
 def test_low_contrast_and_faint_disabled_text(found: dict[str, Any]) -> None:

@@ -73,7 +73,53 @@ def run_ui_scenario(display: str, module: str, out: Path, state: Path, size: str
     assert proc.returncode == 0, proc.stderr[-4000:]
     problems = layout_problems(out)
     assert not problems, f"the layout check found {len(problems)} problem(s) in {out}:\n" + "\n".join(problems)
+    wrong = variant_mismatches(out)
+    assert not wrong, "screenshots not in the language and mode their names say:\n" + "\n".join(wrong)
+    shrunk = smaller_in_large_mode(out)
+    assert not shrunk, "touch targets smaller in large-font mode than in standard mode:\n" + "\n".join(shrunk)
     return report
+
+
+def smaller_in_large_mode(out: Path) -> list[str]:
+    """Touch targets of a large-font screenshot ("NN-what-zh-large") smaller than the same targets (same kind and
+    text) in the standard one of the same screen ("NN-what-zh"), by more than half a millimetre either way."""
+    shots = {path.name.removesuffix(".layout.json").split("-", 1)[1]: path for path in out.glob("*.layout.json")}
+    found = []
+    for name, path in sorted(shots.items()):
+        standard = shots.get(name.removesuffix("-large")) if name.endswith("-large") else None
+        if standard is None:
+            continue
+        normal_sizes, large_sizes = (_target_sizes(p) for p in (standard, path))
+        for widget, (w, h) in large_sizes.items():
+            if widget in normal_sizes and (w < normal_sizes[widget][0] - 0.5 or h < normal_sizes[widget][1] - 0.5):
+                found.append(f"{path.name}: {widget}: {w:.1f} x {h:.1f} mm, in {standard.name} "
+                             f"{normal_sizes[widget][0]:.1f} x {normal_sizes[widget][1]:.1f} mm")
+    return found
+
+
+def _target_sizes(path: Path) -> dict[str, tuple[float, float]]:
+    """The smallest size (mm) of each touch target a layout check recorded, by its description."""
+    sizes: dict[str, tuple[float, float]] = {}
+    for target in json.loads(path.read_text(encoding="utf-8"))["targets"]:
+        w, h = target["mm"]
+        old = sizes.get(target["widget"], (w, h))
+        sizes[target["widget"]] = (min(w, old[0]), min(h, old[1]))
+    return sizes
+
+
+def variant_mismatches(out: Path) -> list[str]:
+    """Screenshots named for a variant ("NN-what-en-large") that show another language or mode: a scenario that
+    lost its variant (every session ends in the configured defaults) would check the default screens twice."""
+    wrong = []
+    for path in sorted(out.glob("*.layout.json")):
+        words = path.name.removesuffix(".layout.json").split("-")[1:]
+        lang = next((w for w in words if w in ("zh", "en")), None)
+        if lang is None:
+            continue
+        shown = json.loads(path.read_text(encoding="utf-8"))
+        if (shown["lang"], shown["large"]) != (lang, "large" in words):
+            wrong.append(f"{path.name}: shows {shown['lang']}{' large' if shown['large'] else ''}")
+    return wrong
 
 
 def layout_problems(out: Path) -> list[str]:

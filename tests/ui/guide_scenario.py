@@ -44,7 +44,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
         step: dict[str, Any] = {"variant": variant_name(lang, large)}
         report["steps"].append(step)
         yield from set_variant(app, lang, large)
-        yield from tap(home.ids.guide)
+        yield from press(home.ids.guide)
         yield from until(lambda: manager.current == "guide" and bool(choices.buttons), "guide with groups")
         step["groups"] = [c.key for c in choices.choices]
         step["per_page"] = choices.per_page()
@@ -100,7 +100,7 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
         for letter in "bdc":
             yield from tap(keyboard.key(letter))
         yield from until(lambda: keyboard.value == "bdc", "typed bdc")
-        step["typed"] = {"value": keyboard.value, "count": keyboard.count, "found": keyboard.ids.found.text}
+        step["typed"] = {"value": keyboard.value, "count": keyboard.count, "found": keyboard.hint}
         yield from snap("search-typed")
         yield from tap(keyboard.ids.submit_key)
         yield from until(lambda: guide.view == "results", "results")

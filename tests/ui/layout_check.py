@@ -13,6 +13,8 @@ rest; nothing with opacity 0, no size, or outside the window or a scroll view's 
   ``kiosk.devices.textwrap_cjk.line_break_faults``);
 - ``target``: in large-font mode, an enabled touch target (any ``ButtonBehavior``: buttons, keypad keys)
   smaller than 15 mm in either direction on the configured screen (``[display]`` size and diagonal);
+- ``gap``: in large-font mode, two touch targets side by side or one above the other less than 5 mm apart (a
+  trembling finger that misses one must not press the other; a disabled button counts, it is enabled later);
 - ``contrast``: text colour against the background drawn behind it (sampled from the screenshot inside the
   text's box), WCAG relative luminance: at least 7:1 in large-font mode, 4.5:1 otherwise. Disabled buttons
   count: a citizen must be able to read why a button is disabled.
@@ -40,6 +42,7 @@ from PIL import Image
 from kiosk.devices.textwrap_cjk import line_break_faults
 
 MIN_TARGET_MM = 15.0
+MIN_GAP_MM = 5.0
 CONTRAST_LARGE = 7.0
 CONTRAST_STANDARD = 4.5
 # Rounding of layouts (int positions, texture sizes) is not a fault: a pixel or two of slack.
@@ -256,6 +259,8 @@ class Checker:
         self.window = Rect(0, 0, float(self.image.width), float(self.image.height))
         self.problems: list[dict[str, Any]] = []
         self.counts = {"labels": 0, "targets": 0}
+        # Every enabled touch target's visible size, for comparing a screen across modes (``target_sizes``).
+        self.targets: list[dict[str, Any]] = []
 
     def report(self, kind: str, widget: Widget, detail: str, **numbers: Any) -> None:
         who = describe(widget)
@@ -275,8 +280,9 @@ class Checker:
                     boxes.append((item, box))
             if isinstance(item.widget, ButtonBehavior) and not item.widget.disabled:
                 self.counts["targets"] += 1
-                if self.large:
-                    self.target(item)
+                self.target(item)
+        if self.large:
+            self.gaps([item for item in seen if isinstance(item.widget, ButtonBehavior)])
         self.overlaps(boxes)
         self.covered(boxes, [(item, item.rect) for item in seen if isinstance(item.widget, ButtonBehavior)]
                      + [(item, picture_rect(item.widget)) for item in seen
@@ -324,9 +330,24 @@ class Checker:
     def target(self, item: Seen) -> None:
         visible = item.rect.intersection(item.clip) or Rect(item.rect.x, item.rect.y, 0, 0)
         w_mm, h_mm = visible.w * self.mm_per_px, visible.h * self.mm_per_px
-        if min(w_mm, h_mm) < MIN_TARGET_MM:
+        self.targets.append({"widget": describe(item.widget), "mm": [round(w_mm, 1), round(h_mm, 1)]})
+        if self.large and min(w_mm, h_mm) < MIN_TARGET_MM:
             self.report("target", item.widget, f"{w_mm:.1f} x {h_mm:.1f} mm (at least {MIN_TARGET_MM:.0f} mm "
                         f"each way in large-font mode)", mm=[round(w_mm, 1), round(h_mm, 1)])
+
+    def gaps(self, targets: list[Seen]) -> None:
+        """Neighbouring targets (side by side or one above the other, not one inside the other) closer than
+        ``MIN_GAP_MM``."""
+        shown = [(item, rect) for item in targets if (rect := item.rect.intersection(item.clip)) is not None]
+        for (first, a), (second, b) in itertools.combinations(shown, 2):
+            if first.widget in _ancestors(second.widget) or second.widget in _ancestors(first.widget):
+                continue
+            gap = _gap(a, b)
+            gap_mm = gap * self.mm_per_px if gap is not None else MIN_GAP_MM
+            if gap_mm < MIN_GAP_MM:
+                self.report("gap", first.widget, f"{gap_mm:.1f} mm from {describe(second.widget)} (at least "
+                            f"{MIN_GAP_MM:.0f} mm in large-font mode)", mm=round(gap_mm, 1),
+                            other=describe(second.widget))
 
     def contrast(self, item: Seen, box: Rect) -> None:
         label = item.widget
@@ -378,6 +399,20 @@ class Checker:
                                 f"{common.w:.0f}x{common.h:.0f} px", other=describe(second.widget))
 
 
+def _gap(a: Rect, b: Rect) -> float | None:
+    """The space between two rectangles side by side or one above the other (negative when they overlap); None
+    when they are neither (diagonal neighbours, whose corners are farther apart)."""
+    across = min(a.top, b.top) - max(a.y, b.y) > SLACK_PX
+    along = min(a.right, b.right) - max(a.x, b.x) > SLACK_PX
+    if across and along:
+        return -1.0
+    if across:
+        return max(b.x - a.right, a.x - b.right)
+    if along:
+        return max(b.y - a.top, a.y - b.top)
+    return None
+
+
 def window_layers() -> Iterator[Widget]:
     """The window's children, top layer first (Kivy draws its last child on top)."""
     return iter(Window.children)
@@ -389,7 +424,7 @@ def check_window(png: Path, screen: str, large: bool, mm_per_px: float) -> dict[
         checker = Checker(image, screen, large, mm_per_px)
     problems = checker.run(*drawn_widgets(window_layers(), checker.window))
     return {"screen": screen, "large": large, "mm_per_px": round(mm_per_px, 4), "checked": checker.counts,
-            "problems": problems}
+            "problems": problems, "targets": checker.targets}
 
 
 def check_app(app: Any, png: Path) -> dict[str, Any]:
@@ -397,4 +432,5 @@ def check_app(app: Any, png: Path) -> dict[str, Any]:
     display = app.kiosk_config.kiosk.display
     top = next(iter(Window.children), None)
     screen = app.manager.current + (f"+{type(top).__name__}" if isinstance(top, ModalView) else "")
-    return check_window(png, screen, app.large, mm_per_pixel(display.diagonal_inches, display.width, display.height))
+    checked = check_window(png, screen, app.large, mm_per_pixel(display.diagonal_inches, display.width, display.height))
+    return {"lang": app.lang, **checked}
