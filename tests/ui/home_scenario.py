@@ -1,4 +1,5 @@
-"""Home in every variant (zh/en × standard/large), open and closed; the six services reachable by touch."""
+"""Home in every variant (zh/en × standard/large), open and closed; the six services reachable by touch; the
+big language and large-font buttons."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.ui.touch import VARIANTS, set_variant, shot, tap, until, variant_name
+from tests.ui.touch import VARIANTS, press, set_variant, shot, tap, until, variant_name
 
 
 def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, None, None]:
@@ -25,6 +26,14 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     yield from until(lambda: manager.current == "groups", "group choice")
     yield from tap(app.root.ids.home_button)
     yield from until(lambda: manager.current == "home", "back home")
+    # The big 长辈模式 and language buttons under the services, as a citizen in a wheelchair reaches them.
+    entries = report["entries"] = []
+    for button, want in ((home.ids.large_entry, ("zh", True)), (home.ids.lang_entry, ("en", True)),
+                         (home.ids.large_entry, ("en", False)), (home.ids.lang_entry, ("zh", False))):
+        height = app.root.get_root_window().height
+        entries.append({"at": round(button.to_window(*button.center)[1] / height, 2), "title": button.title})
+        yield from press(button)
+        yield from until(lambda want=want: (app.lang, app.large) == want, f"{want} from the home screen's button")
     # After hours: the button says why and when numbers are issued again.
     real_clock = app.clock
     app.clock = lambda: real_clock() + timedelta(hours=9)  # Tuesday 19:00

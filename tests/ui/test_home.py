@@ -23,3 +23,8 @@ def test_home_in_every_variant(xvfb_display: str, screenshot_dir: Path, tmp_path
     assert "11月25日" in report["closed"]["take"] and "09:00" in report["closed"]["take"], report["closed"]
     assert "09:00" in report["closed_en"]["take"], report["closed_en"]
     assert len(report["screenshots"]) == 6
+    # The big buttons switch large-font mode and the language; on a portrait screen they are in its lowest fifth
+    # (window y from the bottom), within reach from a wheelchair.
+    assert [e["title"] for e in report["entries"]] == ["长辈模式", "English", "Standard text", "中文"]
+    if size == "1080x1920":
+        assert all(e["at"] < 0.2 for e in report["entries"]), report["entries"]
