@@ -1,4 +1,4 @@
-"""One citizen's session at the kiosk: the service chosen, the identity read, language and large-font mode.
+"""One citizen's session at the kiosk: the service chosen, the identity read, language, large-font mode and voice.
 
 Plain Python, no Kivy: the screens show its state and send it the citizen's choices. A session ends when
 the citizen is done (back home after the ticket), on the idle return home, or when the card is taken away
@@ -51,6 +51,8 @@ class CitizenSession:
         self._on_change = on_change
         self.lang = defaults.lang
         self.large = defaults.large
+        # Voice on or off as the citizen switched it; None: it follows large-font mode (``spoken``).
+        self.voice: bool | None = None
         self.identity: Identity | None = None
         self.group: GroupConfig | None = None
         self.issued = False  # a number was issued in this session
@@ -70,6 +72,15 @@ class CitizenSession:
 
     def toggle_large(self) -> None:
         self.set_large(not self.large)
+
+    @property
+    def spoken(self) -> bool:
+        """Prompts, steps and errors are read aloud: in large-font mode, unless the voice switch says otherwise."""
+        return self.large if self.voice is None else self.voice
+
+    def toggle_voice(self) -> None:
+        self.voice = not self.spoken
+        self._changed()
 
     def choose_group(self, group: GroupConfig) -> NextStep:
         """The citizen chose ``group``: the ID card is asked for unless the group needs none or it was read."""
@@ -140,7 +151,7 @@ class CitizenSession:
     def fresh(self) -> bool:
         """Nothing in this session differs from a new one."""
         return (self.identity is None and self.group is None and not self.issued
-                and (self.lang, self.large) == (self.defaults.lang, self.defaults.large))
+                and (self.lang, self.large, self.voice) == (self.defaults.lang, self.defaults.large, None))
 
     def end(self, why: str = "done") -> None:
         """Forget the identity and the choice, and go back to the configured language and mode."""
@@ -149,7 +160,7 @@ class CitizenSession:
         self.identity = None
         self.group = None
         self.issued = False
-        self.lang, self.large = self.defaults.lang, self.defaults.large
+        self.lang, self.large, self.voice = self.defaults.lang, self.defaults.large, None
         self._changed()
 
     def _changed(self) -> None:

@@ -88,6 +88,8 @@ class KioskApp(App):
 
     lang = StringProperty("zh")
     large = BooleanProperty(False)
+    # Prompts, steps and errors read aloud (``CitizenSession.spoken``: large-font mode or the voice switch).
+    spoken = BooleanProperty(False)
     identity_text = StringProperty("")
     # The card reader as the identify screen shows it: "" (waiting for a card), "reading" or "no_reader".
     card_state = StringProperty("")
@@ -114,7 +116,7 @@ class KioskApp(App):
         self.font_path = font_path
         self.busy = False
         self._use(kiosk)
-        self.bind(lang=self.speak_prompt)
+        self.bind(lang=self.speak_prompt, spoken=self.speak_prompt)
         # Without a state folder and a way to rebuild (tests of single screens) there is no reload/heartbeat.
         self.lifecycle = Lifecycle(self, state_dir, rebuild) if state_dir and rebuild else None
 
@@ -226,24 +228,29 @@ class KioskApp(App):
 
     def on_large(self, _app: Any, large: bool) -> None:
         Window.clearcolor = self.theme.colour("background", large)
-        self.speak_prompt()
 
     def speak_prompt(self, *_: Any) -> None:
-        """In large-font mode, read the screen's prompt aloud (its ``prompt_key``, filled in by its
-        ``prompt_values(lang)`` if it has one); a screen without one, or leaving the mode, silences it."""
+        """When prompts are spoken, read the screen's prompt aloud (its ``prompt_key``, filled in by its
+        ``prompt_values(lang)`` if it has one); a screen without one, or turning voice off, silences it."""
         speaker = self.kiosk.speaker
-        screen = self.manager.current_screen if self.large and self.root is not None else None
+        screen = self.manager.current_screen if self.spoken and self.root is not None else None
         if not (key := getattr(screen, "prompt_key", "")):
             speaker.stop()
             return
         values: dict[str, object] = getattr(screen, "prompt_values", lambda _lang: {})(self.lang)
         speaker.say(tr(key, self.lang, **values).strip(), self.lang)
 
+    def say(self, text: str, always: bool = False) -> None:
+        """Read ``text`` (in the citizen's language) aloud when prompts are spoken, or ``always``: a step or an
+        error shown."""
+        if self.spoken or always:
+            self.kiosk.speaker.say(text.strip(), self.lang)
+
     # -- the citizen's session ----------------------------------------------------------------
 
     def _session_changed(self, session: CitizenSession) -> None:
         """Mirror the session into the properties the kv rules bind to."""
-        self.lang, self.large = session.lang, session.large
+        self.lang, self.large, self.spoken = session.lang, session.large, session.spoken
         self.identity_text = session.identity_text
         self.pending_group = session.group_id
         self.may_skip_card = session.may_skip_card
@@ -283,8 +290,8 @@ class KioskApp(App):
 
     def _staff_on_the_way(self) -> None:
         self._show_staff_called(True)
-        self.kiosk.speaker.say(tr("staff_on_the_way", self.lang), self.lang)  # in every mode: help was asked for
-        self.root.show_notice(tr("staff_on_the_way", self.lang), tr("staff_on_the_way", other(self.lang)))
+        # Said in every mode: help was asked for.
+        self.root.show_notice(tr("staff_on_the_way", self.lang), tr("staff_on_the_way", other(self.lang)), aloud=True)
 
     def _show_staff_called(self, on: bool) -> None:
         if self._staff_called_end is not None:
@@ -314,6 +321,9 @@ class KioskApp(App):
     def toggle_large(self) -> None:
         self.session.toggle_large()
 
+    def toggle_voice(self) -> None:
+        self.session.toggle_voice()
+
     def return_seconds(self) -> int:
         acc = self.kiosk_config.kiosk.accessibility
         return acc.large_font_result_return_seconds if self.large else acc.result_return_seconds
@@ -335,10 +345,10 @@ class KioskApp(App):
             self.session.set_large(True)
             self.go("groups")
 
-        self.kiosk.speaker.say(tr("offer_large", self.lang), self.lang)  # spoken in every mode: it offers voice
+        # Said in every mode: it offers voice.
         self.kiosk_root.show_confirm(tr("offer_large", self.lang), tr("offer_large", other(self.lang)),
                                      "offer_large_yes", large, back_key="offer_large_no",
-                                     on_back=lambda: self.go("groups"))
+                                     on_back=lambda: self.go("groups"), aloud=True)
 
     def choose_group(self, group_id: str) -> None:
         """A group was tapped: ask for the ID card unless it is not needed or already read."""

@@ -104,7 +104,8 @@ class ResultScreen(ReturnsHome, Screen):
         if issued is None or is_provisional(issued.ticket, App.get_running_app().kiosk_config):
             queue = tr("speech_provisional", lang)
         else:
-            queue = tr("speech_ahead", lang, n=issued.ticket.people_ahead)
+            ahead = issued.ticket.people_ahead
+            queue = tr("speech_ahead", lang, n=ahead) if ahead else tr("speech_none_ahead", lang)
         return {"number": spell_number(self.number, lang), "queue": queue,
                 "card": tr("speech_take_card", lang) if self._card_read else ""}
 

@@ -462,17 +462,21 @@ class KioskRoot(BoxLayout):
     def hide_busy(self) -> None:
         self._busy.dismiss(animation=False)
 
-    def show_notice(self, primary: str, secondary: str) -> None:
+    def show_notice(self, primary: str, secondary: str, aloud: bool = False) -> None:
+        """Tell the citizen ``primary`` (``secondary`` in the other language), read aloud when prompts are spoken
+        or ``aloud``."""
         self.notice_overlay.primary, self.notice_overlay.secondary = primary, secondary
         self.notice_overlay.open(animation=False)
+        App.get_running_app().say(primary, always=aloud)
 
     def show_confirm(self, primary: str, secondary: str, confirm_key: str, on_confirm: Callable[[], None],
-                     back_key: str = "back", on_back: Callable[[], None] = lambda: None) -> None:
-        """Ask ``primary`` (``secondary`` in the other language); the yes button says the text ``confirm_key``, the
-        no button ``back_key``."""
+                     back_key: str = "back", on_back: Callable[[], None] = lambda: None, aloud: bool = False) -> None:
+        """Ask ``primary`` (``secondary`` in the other language; read aloud as ``show_notice`` does); the yes
+        button says the text ``confirm_key``, the no button ``back_key``."""
         overlay = self.confirm_overlay
         overlay.primary, overlay.secondary = primary, secondary
         overlay.confirm_key, overlay.back_key = confirm_key, back_key
         overlay.on_confirm, overlay.on_back = on_confirm, on_back
         overlay.open(animation=False)
+        App.get_running_app().say(primary, always=aloud)
 

@@ -123,3 +123,16 @@ def test_a_senior_card_is_offered_large_font_mode(session: CitizenSession, citiz
     assert not session.offers_large_mode(date(2026, 11, 23))  # the day before the birthday: 59
     session.set_large(True)
     assert not session.offers_large_mode(today)  # already on
+
+
+def test_voice_follows_large_font_mode_until_switched_and_ends_with_the_session(session: CitizenSession) -> None:
+    assert not session.spoken
+    session.toggle_voice()  # standard mode, voice on
+    assert session.spoken and not session.large and not session.fresh
+    session.toggle_large()
+    session.toggle_voice()  # large-font mode, voice off
+    assert session.large and not session.spoken
+    session.end()
+    assert session.fresh and not session.spoken and session.voice is None
+    session.toggle_large()  # large-font mode speaks by itself
+    assert session.spoken

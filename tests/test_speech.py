@@ -144,8 +144,8 @@ def test_every_screen_prompt_is_in_both_catalogues() -> None:
 
 @pytest.mark.ui
 @needs_espeak
-def test_the_app_speaks_prompts_in_large_font_mode_only(xvfb_display: str, screenshot_dir: Path,  # noqa: F811
-                                                        tmp_path: Path) -> None:
+def test_the_app_speaks_in_large_font_mode_or_with_the_voice_switch(
+        xvfb_display: str, screenshot_dir: Path, tmp_path: Path) -> None:  # noqa: F811
     config_dir = tmp_path / "config"
     shutil.copytree(ROOT / "config", config_dir)
     kiosk_toml = config_dir / "kiosk.toml"
@@ -157,7 +157,13 @@ def test_the_app_speaks_prompts_in_large_font_mode_only(xvfb_display: str, scree
     report = run_ui_scenario(xvfb_display, "speech_scenario", screenshot_dir, tmp_path / "state",
                              config=config_dir)
     assert report["standard"] == []
-    assert report["spoken"] == ["请选择办理的业务", "请将身份证放在读卡区", "您的号码是 A 零零一。前面还有 0 人。",
-                                "Your number is A 0 0 1. 0 people are ahead of you."]
-    assert report["wav_files"] == ["0001-zh.wav", "0002-zh.wav", "0003-zh.wav", "0004-en.wav"]
+    assert report["spoken"] == ["请选择办理的业务", "请将身份证放在读卡区", "您的号码是 A 零零一。您前面没有人在等。",
+                                "Your number is A 0 0 1. No one is ahead of you."]
+    # The voice switch in standard mode: each prompt and the notice said once; the session's end turns it off.
+    assert report["voice_title"] == "关闭语音"
+    assert len(report["voice"]) == 3, report["voice"]
+    home, queue, help_notice = report["voice"]
+    assert home.startswith("您好") and queue.startswith("各项业务的等候人数"), report["voice"]
+    assert help_notice.startswith("已通知工作人员"), report["voice"]
+    assert report["wav_files"][:4] == ["0001-zh.wav", "0002-zh.wav", "0003-zh.wav", "0004-en.wav"]
     assert all((spoken_dir / name).stat().st_size > 44 for name in report["wav_files"])

@@ -1,5 +1,6 @@
 """Spoken prompts in the real app (see tests/test_speech.py): silent in standard mode; in large-font mode each
-screen's prompt and the ticket number. The app writes each prompt to ``speech_wav_dir`` (no sound card)."""
+screen's prompt and the ticket number; in standard mode with the home screen's voice switch, the prompts and a
+notice, until the session ends. The app writes each prompt to ``speech_wav_dir`` (no sound card)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
-from tests.ui.touch import shot, tap, until
+from tests.ui.touch import press, shot, tap, until
 
 
 def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, None, None]:
@@ -50,4 +51,24 @@ def scenario(app: Any, out: Path, report: dict[str, Any]) -> Generator[float, No
     yield from until(lambda: manager.current == "home", "home again")
     yield 0.5
     report["spoken"] = spoken()
+
+    # Standard mode with the home screen's voice switch: the prompt, the next screen's, an error notice (a
+    # number typed that is not a ticket), each said once; the next citizen starts silent again.
+    yield from press(home.ids.voice_entry)
+    yield from said(5, "the home prompt, voice switched on")
+    yield from tap(home.ids.queue_status)
+    yield from until(lambda: manager.current == "queue_status", "queue status")
+    yield from said(6, "the queue status prompt")
+    report["voice_title"] = home.ids.voice_entry.title
+    yield from tap(app.root.ids.help_button)
+    yield from said(7, "staff on the way")
+    yield from until(lambda: root.notice_overlay.parent is not None, "the help notice")
+    yield from shot(out, report["screenshots"], "help-voice-on")
+    yield from press(root.notice_overlay.ok_button)
+    yield from tap(app.root.ids.home_button)
+    yield from until(lambda: manager.current == "home", "home, the session over")
+    yield from tap(home.ids.take_number)
+    yield from until(lambda: manager.current == "groups", "group choice, the next citizen")
+    yield 0.5
+    report["voice"] = spoken()[4:]
     report["wav_files"] = sorted(p.name for p in spoken_dir.glob("*.wav"))
