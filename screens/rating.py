@@ -84,7 +84,7 @@ class RatingScreen(ReturnsHome, Screen):
     def _colour_reasons(self) -> None:
         # A chosen reason stands out in colour as well as by its "selected" line.
         for button in self.ids.reasons.buttons:
-            button.tone = "accent" if button.choice_key in self.chosen else "primary"
+            button.tone = "selected" if button.choice_key in self.chosen else "primary"
 
     def _ticket_text(self, lang: str) -> str:
         assert self._ticket is not None

@@ -28,7 +28,11 @@ _COLOURS = {
     "primary_text": ("#ffffff", "#ffffff"),
     "accent": ("#c8102e", "#b00020"),
     "card": ("#ffffff", "#ffffff"),
-    "disabled": ("#5f6b7a", "#4d4d4d"),
+    # A disabled button is pale with dark text, unlike any button that can be pressed (grey "back" included).
+    "disabled": ("#cfd5dc", "#c4c4c4"),
+    "disabled_text": ("#2f3945", "#000000"),
+    # A chosen option (a rating reason): neither red (非常不满意, 取号) nor a level's green.
+    "selected": ("#0f5f73", "#003d4d"),
     "ok": ("#1b7f3b", "#0b5d1e"),
     "warning": ("#a84d08", "#8a3c00"),  # 5:1 on the background (#b45309 was 4.47:1)
     "green_channel": ("#1b7f3b", "#0b5d1e"),
